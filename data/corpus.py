@@ -1,0 +1,267 @@
+"""Reading, validating and splitting the annotated corpus.
+
+One JSONL file per seed document lives in data/annotations/, named after the seed file
+(`seeds/<doc_id>.txt` -> `data/annotations/<doc_id>.jsonl`). Each line is one segment the
+splitter yields, in order:
+
+    {"doc_id": "...", "index": 0, "text": "...", "label": "allegation",
+     "speaker": "...", "target": "...", "secondary": "...", "note": "..."}
+
+A segment the splitter skips carries `"label": null` and `"skip": "<reason>"` instead.
+`speaker`, `target`, `secondary` and `note` are optional.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.labels import ACT_LABELS, LABELS, check_label
+from data.sentences import split_document
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ANNOTATIONS_DIR = PACKAGE_DIR / "annotations"
+SEEDS_DIR = PACKAGE_DIR.parent / "seeds"
+SPLITS = ("train", "dev", "test")
+DEV_FRACTION = 0.12
+TEST_FRACTION = 0.20
+_OPTIONAL = ("speaker", "target", "secondary", "note", "skip")
+
+
+class CorpusError(ValueError):
+    """An annotation file breaks the format; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One annotated segment, with where it came from."""
+
+    doc_id: str
+    index: int
+    text: str
+    label: str | None
+    path: str
+    line: int
+    speaker: str | None = None
+    target: str | None = None
+    secondary: str | None = None
+    note: str | None = None
+    skip: str | None = None
+
+
+def read_annotation_file(path: str | Path) -> list[Row]:
+    """Read and validate one annotation file.
+
+    Raises:
+        CorpusError: on bad JSON, a missing field, an unknown label or empty text,
+            naming the file and line.
+
+    Example:
+        >>> rows = read_annotation_file("data/annotations/000_a25c22efd439cb62.jsonl")
+        >>> rows[0].label
+        'allegation'
+    """
+    path = Path(path)
+    rows = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{line_no}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(f"{where}: not valid JSON ({error.msg})") from None
+        rows.append(_row(record, where, str(path), line_no))
+    return rows
+
+
+def _row(record: object, where: str, path: str, line_no: int) -> Row:
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: expected a JSON object, found {type(record).__name__}")
+    missing = [key for key in ("doc_id", "index", "text", "label") if key not in record]
+    if missing:
+        raise CorpusError(f"{where}: missing field(s) {missing}; every line needs doc_id, index, text, label")
+    text = record["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise CorpusError(f"{where}: empty or non-string text {text!r}")
+    label, skip = record["label"], record.get("skip")
+    if label is None and not skip:
+        raise CorpusError(f"{where}: label is null but no skip reason is given")
+    for key in ("label", "secondary"):
+        if record.get(key) is not None:
+            try:
+                check_label(record[key])
+            except ValueError as error:
+                raise CorpusError(f"{where}: {key}: {error}") from None
+    extra = {key: record.get(key) or None for key in _OPTIONAL}
+    return Row(str(record["doc_id"]), int(record["index"]), text, label, path, line_no, **extra)
+
+
+def read_annotations(directory: str | Path = ANNOTATIONS_DIR) -> list[Row]:
+    """Read every `*.jsonl` under `directory`, validated, and refuse duplicate sentences.
+
+    Raises:
+        CorpusError: as read_annotation_file, or when one sentence text appears twice
+            (naming both places), or when the directory holds no annotation file.
+    """
+    files = sorted(Path(directory).glob("*.jsonl"))
+    if not files:
+        raise CorpusError(f"no annotation files (*.jsonl) found in {directory}")
+    rows, seen = [], {}
+    for path in files:
+        for row in read_annotation_file(path):
+            if row.doc_id != path.stem:
+                raise CorpusError(f"{row.path}:{row.line}: doc_id {row.doc_id!r} differs from the file name {path.stem!r}")
+            key = " ".join(row.text.split()).lower()
+            if row.label is not None and key in seen:
+                raise CorpusError(f"{row.path}:{row.line}: duplicate sentence, first seen at {seen[key]}: {row.text!r}")
+            seen[key] = f"{row.path}:{row.line}"
+            rows.append(row)
+    return rows
+
+
+def split_of(doc_id: str, seed: int) -> str:
+    """The split a document belongs to: a hash of (seed, doc_id), stable as the corpus grows.
+
+    Example:
+        >>> split_of("000_a25c22efd439cb62", seed=13) in SPLITS
+        True
+    """
+    digest = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
+    position = int.from_bytes(digest[:8], "big") / 2**64
+    if position < TEST_FRACTION:
+        return "test"
+    if position < TEST_FRACTION + DEV_FRACTION:
+        return "dev"
+    return "train"
+
+
+def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = 13):
+    """Read the corpus and return a `datasets.DatasetDict` split by document.
+
+    Columns: text, label (ClassLabel over LABELS), doc_id, index, speaker, target.
+    Skipped segments are left out. A document's sentences never straddle splits.
+
+    Example:
+        >>> corpus = load_corpus()
+        >>> sorted(corpus)
+        ['dev', 'test', 'train']
+    """
+    import datasets  # imported here: `data` stays importable without the heavy stack
+
+    features = datasets.Features(
+        {
+            "text": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=list(LABELS)),
+            "doc_id": datasets.Value("string"),
+            "index": datasets.Value("int32"),
+            "speaker": datasets.Value("string"),
+            "target": datasets.Value("string"),
+        }
+    )
+    columns: dict[str, dict[str, list]] = {name: {key: [] for key in features} for name in SPLITS}
+    for row in read_annotations(directory):
+        if row.label is None:
+            continue
+        split = columns[split_of(row.doc_id, seed)]
+        for key in features:
+            split[key].append(getattr(row, key))
+    empty = [name for name in SPLITS if not columns[name]["text"]]
+    if empty:
+        raise CorpusError(f"splits {empty} are empty with seed {seed}: the corpus in {directory} has too few documents")
+    return datasets.DatasetDict(
+        {name: datasets.Dataset.from_dict(columns[name], features=features) for name in SPLITS}
+    )
+
+
+def corpus_hash(directory: str | Path = ANNOTATIONS_DIR) -> str:
+    """SHA-256 over the annotation files' names and bytes: it changes when any label does."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(directory).glob("*.jsonl")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_labelled_file(path: str | Path) -> tuple[list[str], list[str]]:
+    """Read any annotated file for evaluation: JSONL, or TSV/CSV with `text` and `label` columns.
+
+    Rows with a null label (skipped segments) are left out.
+
+    Raises:
+        CorpusError: the file is missing, lacks the columns, or has an unknown label or
+            empty text, naming the file and line.
+
+    Example:
+        >>> texts, labels = read_labelled_file("data/annotations/000_a25c22efd439cb62.jsonl")
+        >>> len(texts) == len(labels)
+        True
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"annotated file {path} does not exist")
+    if path.suffix in (".tsv", ".csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t" if path.suffix == ".tsv" else ",")
+            records = [(line_no, record) for line_no, record in enumerate(reader, start=2)]
+    else:
+        records = []
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append((line_no, json.loads(line)))
+                except json.JSONDecodeError as error:
+                    raise CorpusError(f"{path}:{line_no}: not valid JSON ({error.msg})") from None
+    texts, labels = [], []
+    for line_no, record in records:
+        where = f"{path}:{line_no}"
+        if not isinstance(record, dict) or "text" not in record or "label" not in record:
+            raise CorpusError(f"{where}: expected the columns ['label', 'text'], found {list(record or {})}")
+        if record["label"] in (None, ""):
+            continue
+        try:
+            labels.append(check_label(record["label"]))
+        except ValueError as error:
+            raise CorpusError(f"{where}: {error}") from None
+        if not isinstance(record["text"], str) or not record["text"].strip():
+            raise CorpusError(f"{where}: empty text")
+        texts.append(record["text"])
+    if not texts:
+        raise CorpusError(f"{path}: no labelled rows")
+    return texts, labels
+
+
+def alignment_problems(seed_path: str | Path, annotation_path: str | Path) -> list[str]:
+    """Differences between what the splitter yields for a seed and its annotation file.
+
+    Returns an empty list when every segment is annotated (labelled or skipped as the
+    splitter skips it), in order, with the same text; and every act has a speaker found in
+    the sentence or the one before it, and a target found likewise when given.
+    """
+    seed_path, annotation_path = Path(seed_path), Path(annotation_path)
+    if not annotation_path.exists():
+        return [f"{seed_path} has no annotation file {annotation_path}"]
+    segments = split_document(seed_path.read_text(encoding="utf-8")).sentences
+    rows = read_annotation_file(annotation_path)
+    problems = []
+    if len(rows) != len(segments):
+        problems.append(f"{annotation_path}: {len(rows)} rows but the splitter yields {len(segments)} segments")
+    for segment, row in zip(segments, rows):
+        where = f"{annotation_path}:{row.line}"
+        if row.index != segment.index or row.text != segment.text:
+            problems.append(f"{where}: expected segment {segment.index} {segment.text!r}, found {row.index} {row.text!r}")
+            break
+        if (segment.skip is None) != (row.label is not None):
+            problems.append(f"{where}: the splitter's skip is {segment.skip!r} but the label is {row.label!r}")
+    previous = {row.index: row.text for row in rows}
+    for row in rows:
+        context = row.text + " " + previous.get(row.index - 1, "")
+        if row.label in ACT_LABELS and not row.speaker:
+            problems.append(f"{annotation_path}:{row.line}: {row.label} without a speaker")
+        for key in ("speaker", "target"):
+            span = getattr(row, key)
+            if span and span not in context:
+                problems.append(f"{annotation_path}:{row.line}: {key} {span!r} occurs neither in the sentence nor the one before")
+    return problems

@@ -1,0 +1,1 @@
+"""stanceframe evaluation: metrics, reports, baselines; python -m eval."""

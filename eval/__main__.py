@@ -1,0 +1,67 @@
+"""Score a model: python -m eval [--file ANNOTATED | --split test] [--model DIR] [--out DIR].
+
+Reports per-class precision, recall, F1 and support, macro and micro F1 and the confusion
+matrix for the model and the baselines (majority class, TF-IDF + logistic regression), all
+trained or scored on the same split, as a terminal table, Markdown, JSON and a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from data import LABELS, CorpusError, load_corpus, read_labelled_file
+from eval.baselines import BASELINES, fit_predict
+from eval.report import score, to_terminal, write_all
+from model import CheckpointError, load_classifier
+
+
+def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool = True, name: str = "stanceframe"):
+    """Reports for the model and (optionally) the baselines trained on the corpus's train split."""
+    classifier = load_classifier(model_dir)
+    started = time.perf_counter()
+    predicted = [LABELS[i] for i in classifier.predict_proba(texts).argmax(-1).tolist()]
+    seconds = time.perf_counter() - started
+    reports = [score(name, labels, predicted, sentences_per_second=round(len(texts) / seconds, 1))]
+    if baselines:
+        train = load_corpus(seed=seed)["train"]
+        train_labels = [LABELS[i] for i in train["label"]]
+        for baseline in BASELINES:
+            reports.append(score(baseline, labels, fit_predict(baseline, train["text"], train_labels, texts, seed)))
+    return reports
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--file", type=Path, help="an annotated file: JSONL, or TSV/CSV with text and label columns")
+    source.add_argument("--split", choices=("train", "dev", "test"), default="test", help="a corpus split (default: test)")
+    parser.add_argument("--model", type=Path, default=None, help="checkpoint directory (default: runs/model)")
+    parser.add_argument("--out", type=Path, default=Path("runs/eval"), help="where report.{json,md} and the PNG go")
+    parser.add_argument("--seed", type=int, default=13, help="the corpus split seed")
+    parser.add_argument("--no-baselines", action="store_true", help="score the model alone")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        if args.file:
+            texts, labels = read_labelled_file(args.file)
+            title = f"{args.file.name} ({len(texts)} sentences)"
+        else:
+            split = load_corpus(seed=args.seed)[args.split]
+            texts, labels = split["text"], [LABELS[i] for i in split["label"]]
+            title = f"corpus {args.split} split ({len(texts)} sentences, seed {args.seed})"
+        reports = evaluate_all(texts, labels, args.model, args.seed, not args.no_baselines)
+    except (CorpusError, CheckpointError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(to_terminal(reports, title))
+    for path in write_all(reports, args.out, title):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""`classify()` and `classify_document()`: the Python API.
+
+The default model is the checkpoint that `python -m training` writes to runs/model (or the
+directory named by the environment variable STANCEFRAME_MODEL). It loads lazily, once.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import overload
+
+from data import LABELS, split_document
+from model.classifier import MAX_TEXT_CHARS, Classifier
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TRAINED_DIR = REPO_ROOT / "runs" / "model"
+"""Where `python -m training` writes its checkpoint by default."""
+
+ABSTAIN = "abstain"
+"""The label of a result whose confidence is under `min_confidence`."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One sentence's result: its label, the label's probability and the full distribution.
+
+    `scores` maps every label to its probability, in LABELS order. When the caller set
+    `min_confidence` and the top probability is below it, `label` is "abstain" and
+    `top_label` still names the argmax.
+    """
+
+    label: str
+    score: float
+    scores: dict[str, float]
+    top_label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.top_label:
+            object.__setattr__(self, "top_label", self.label)
+
+
+@dataclass(frozen=True)
+class SentencePrediction(Prediction):
+    """A Prediction for one sentence of a document, with its text and character offsets."""
+
+    text: str = ""
+    start: int = 0
+    end: int = 0
+    skipped: str | None = field(default=None)
+
+
+def default_model_dir() -> Path:
+    """STANCEFRAME_MODEL if set, else runs/model."""
+    return Path(os.environ.get("STANCEFRAME_MODEL", TRAINED_DIR))
+
+
+@functools.lru_cache(maxsize=4)
+def load_classifier(path: str | Path | None = None) -> Classifier:
+    """Load (once per path) the classifier at `path`, or the default checkpoint.
+
+    Raises:
+        model.CheckpointError: no checkpoint there, or a damaged or mismatched one; the
+            message names the command that makes one.
+    """
+    return Classifier.from_pretrained(path if path is not None else default_model_dir())
+
+
+@overload
+def classify(texts: str, **kwargs) -> Prediction: ...
+@overload
+def classify(texts: list[str], **kwargs) -> list[Prediction]: ...
+
+
+def classify(
+    texts,
+    *,
+    model: Classifier | str | Path | None = None,
+    batch_size: int = 64,
+    min_confidence: float | None = None,
+):
+    """Label sentences: a string gives one Prediction, a list gives a list.
+
+    Args:
+        texts: one sentence, or a list (or tuple) of sentences.
+        model: a Classifier, a checkpoint directory, or None for the default checkpoint.
+        batch_size: sentences per forward pass.
+        min_confidence: if set, a prediction whose top probability is below it gets the
+            label "abstain" (its distribution is still returned).
+
+    Raises:
+        TypeError: an item is not a str (None, bytes, a number); the message gives its position.
+        ValueError: an item is empty or whitespace, or longer than a sentence should be.
+
+    Example:
+        >>> classify("Rebels vowed to shell the airport if the army advanced.").label  # doctest: +SKIP
+        'threat'
+    """
+    single = isinstance(texts, str)
+    batch = _check_texts([texts] if single else texts)
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence!r}")
+    if not batch:
+        return []
+    classifier = model if isinstance(model, Classifier) else load_classifier(model)
+    probabilities = classifier.predict_proba(batch, batch_size=batch_size).tolist()
+    results = [_prediction(row, min_confidence) for row in probabilities]
+    return results[0] if single else results
+
+
+def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
+    """Split a document into sentences and label each, keeping character offsets.
+
+    Skipped segments (bylines, link residue, social-media signatures) come back with
+    `label="skipped"`, `skipped` giving the reason, and an empty distribution.
+
+    Example:
+        >>> for s in classify_document(open("seeds/000_a25c22efd439cb62.txt").read()):  # doctest: +SKIP
+        ...     print(s.start, s.label, s.text)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"classify_document() takes the document as str, got {type(text).__name__}")
+    segments = split_document(text).sentences
+    labelled = [s for s in segments if s.skip is None]
+    predictions = iter(classify([s.text for s in labelled], **kwargs) if labelled else [])
+    results = []
+    for s in segments:
+        if s.skip is not None:
+            results.append(SentencePrediction("skipped", 0.0, {}, "skipped", s.text, s.start, s.end, s.skip))
+        else:
+            p = next(predictions)
+            results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, s.text, s.start, s.end))
+    return results
+
+
+def _check_texts(texts) -> list[str]:
+    if isinstance(texts, (bytes, bytearray)):
+        raise TypeError("classify() got bytes: decode them first, e.g. data.decode('utf-8')")
+    if not isinstance(texts, (list, tuple)):
+        raise TypeError(f"classify() takes a str or a list of str, got {type(texts).__name__}")
+    for i, text in enumerate(texts):
+        if isinstance(text, (bytes, bytearray)):
+            raise TypeError(f"text at position {i} is bytes: decode it first, e.g. text.decode('utf-8')")
+        if not isinstance(text, str):
+            raise TypeError(f"text at position {i} is {type(text).__name__}, expected str")
+        if not text.strip():
+            raise ValueError(f"text at position {i} is empty or whitespace: there is nothing to label")
+        if len(text) > MAX_TEXT_CHARS:
+            raise ValueError(
+                f"text at position {i} has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} of a sentence: "
+                "use classify_document() to split a document into sentences"
+            )
+    return list(texts)
+
+
+def _prediction(row: list[float], min_confidence: float | None) -> Prediction:
+    best = max(range(len(LABELS)), key=row.__getitem__)
+    scores = dict(zip(LABELS, row))
+    label = LABELS[best]
+    if min_confidence is not None and row[best] < min_confidence:
+        return Prediction(ABSTAIN, row[best], scores, label)
+    return Prediction(label, row[best], scores, label)

@@ -1,0 +1,13 @@
+"""stanceframe training: TrainConfig and train(); python -m training."""
+
+from training.config import TrainConfig
+
+
+def train(config: TrainConfig) -> dict:
+    """Fine-tune and save a checkpoint; see training.train.train (imported on first use)."""
+    from training.train import train as _train
+
+    return _train(config)
+
+
+__all__ = ["TrainConfig", "train"]

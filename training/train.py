@@ -1,0 +1,116 @@
+"""Fine-tune the base model on the corpus with the HF Trainer: train(config)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from pathlib import Path
+
+import torch
+from sklearn.metrics import accuracy_score, f1_score
+from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
+
+from data import LABELS, corpus_hash, load_corpus
+from model import Classifier
+from training.config import TrainConfig
+
+log = logging.getLogger(__name__)
+RUN_RECORD = "training.json"
+"""Saved beside the checkpoint: the config, the data's hash, dev metrics, timings, versions."""
+
+
+def train(config: TrainConfig) -> dict:
+    """Fine-tune, save the checkpoint to `config.output_dir`, and return the run record.
+
+    Example:
+        >>> record = train(TrainConfig(epochs=1, max_train_samples=64))  # doctest: +SKIP
+        >>> record["dev"]["macro_f1"]  # doctest: +SKIP
+    """
+    set_seed(config.seed)
+    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("TrainConfig.device is 'cuda' but torch sees no CUDA device: use device='auto' or 'cpu'")
+    corpus = load_corpus(config.corpus_dir, seed=config.seed)
+    train_set = corpus["train"].shuffle(seed=config.seed)
+    if config.max_train_samples:
+        train_set = train_set.select(range(min(config.max_train_samples, len(train_set))))
+    classifier = Classifier.new(config.base_model)
+    classifier.max_length = config.max_length
+    tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length)
+    args = TrainingArguments(
+        output_dir=str(Path(config.output_dir) / "trainer"),
+        num_train_epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,
+        lr_scheduler_type="linear",
+        seed=config.seed,
+        data_seed=config.seed,
+        train_sampling_strategy="group_by_length",
+        use_cpu=not use_cuda,
+        bf16=use_cuda and torch.cuda.is_bf16_supported(),
+        fp16=use_cuda and not torch.cuda.is_bf16_supported(),
+        save_strategy="no",
+        eval_strategy="no",
+        logging_steps=20,
+        report_to="none",
+    )
+    trainer = Trainer(
+        model=classifier.model,
+        args=args,
+        train_dataset=tokenized,
+        data_collator=DataCollatorWithPadding(classifier.tokenizer),
+    )
+    started = time.perf_counter()
+    result = trainer.train()
+    seconds = time.perf_counter() - started
+    classifier.model.eval()
+    record = {
+        "config": json.loads(config.to_json()),
+        "data_hash": corpus_hash(config.corpus_dir),
+        "train_sentences": len(train_set),
+        "train_seconds": round(seconds, 1),
+        "train_sentences_per_second": round(len(train_set) * config.epochs / seconds, 1),
+        "train_loss": round(result.training_loss, 4),
+        "device": "cuda" if use_cuda else "cpu",
+        "dev": dev_scores(classifier, corpus["dev"]),
+        "versions": {"torch": torch.__version__, "python": platform.python_version()},
+    }
+    save(classifier, record, Path(config.output_dir))
+    return record
+
+
+def dev_scores(classifier: Classifier, dev) -> dict:
+    """Macro-F1 and accuracy on the dev split (the full report lives in `python -m eval`)."""
+    predicted = classifier.predict_proba(dev["text"]).argmax(-1).tolist()
+    gold = dev["label"]
+    return {
+        "sentences": len(gold),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=range(len(LABELS)), average="macro", zero_division=0)), 4),
+        "accuracy": round(float(accuracy_score(gold, predicted)), 4),
+    }
+
+
+def save(classifier: Classifier, record: dict, output_dir: Path) -> None:
+    """Write the checkpoint and the run record; leave no Trainer scratch files behind."""
+    classifier.save_pretrained(output_dir)
+    (output_dir / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    scratch = output_dir / "trainer"
+    if scratch.is_dir():
+        import shutil
+
+        shutil.rmtree(scratch)
+    log.info("saved checkpoint to %s (dev macro-F1 %.3f)", output_dir, record["dev"]["macro_f1"])
+
+
+def _tokenize(dataset, tokenizer, max_length: int):
+    def encode(batch):
+        return tokenizer(batch["text"], truncation=True, max_length=max_length)
+
+    keep = {"input_ids", "attention_mask", "token_type_ids", "label"}
+    encoded = dataset.map(encode, batched=True, desc="tokenizing")
+    encoded = encoded.remove_columns([c for c in encoded.column_names if c not in keep])
+    return encoded.map(lambda row: {"length": len(row["input_ids"])}, desc="measuring lengths")
