@@ -37,7 +37,7 @@ _CLOSE_QUOTES = "”’»"
 _CLOSERS = "\"'”’»)]"
 
 _HEADER = re.compile(r"^#\s*([\w -]+?)\s*:\s*(.*?)\s*$")
-_LEADING_META = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b[\s,.:-]*", re.IGNORECASE)
+_LEADING_META = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})\b[\s,.:-]*", re.IGNORECASE)
 # Link residue and social-media signatures are cut out of a paragraph as their own skipped
 # segments: "pic.twitter.com/x — Name (@handle) October 4, 2020".
 _RESIDUE = re.compile(
