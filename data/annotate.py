@@ -65,6 +65,34 @@ def stats(seed: int = 13) -> str:
     return "\n".join(lines)
 
 
+def datasheet_tables(seed: int = 13) -> str:
+    """Markdown tables for data/README.md: counts per label by split, genre and region."""
+    docs = {path.stem: split_document(path.read_text(encoding="utf-8")).metadata for path in SEEDS_DIR.glob("*.txt")}
+    rows = [r for r in read_annotations() if r.label is not None]
+    hard = sum(1 for r in rows if r.note and "hard negative" in r.note)
+
+    def table(title: str, key) -> list[str]:
+        groups: dict[str, Counter] = {}
+        doc_sets: dict[str, set] = {}
+        for r in rows:
+            name = key(r)
+            groups.setdefault(name, Counter())[r.label] += 1
+            doc_sets.setdefault(name, set()).add(r.doc_id)
+        out = [f"| {title} | documents | " + " | ".join(LABELS) + " | total |", "|---" * (len(LABELS) + 3) + "|"]
+        for name in sorted(groups, key=lambda n: (-len(doc_sets[n]), n)):
+            c = groups[name]
+            out.append(f"| {name} | {len(doc_sets[name])} | " + " | ".join(str(c[label]) for label in LABELS) + f" | {sum(c.values())} |")
+        return out + [""]
+
+    total = Counter(r.label for r in rows)
+    lines = [f"{len(docs)} documents, {len(rows)} labelled sentences, {hard} hard negatives "
+             f"({hard / len(rows):.1%}); factual_report {total['factual_report'] / len(rows):.1%}.", ""]
+    lines += table("split", lambda r: split_of(r.doc_id, seed))
+    lines += table("genre", lambda r: docs[r.doc_id].get("genre", "real reporting (user's seed)"))
+    lines += table("region", lambda r: docs[r.doc_id].get("region", "caucasus-karabakh (user's seed)"))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data.annotate", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument("--force", action="store_true", help="overwrite an existing annotation file")
     checker = sub.add_parser("check", help="check seeds against their annotations")
     checker.add_argument("seeds", nargs="*", type=Path, help="seed files (default: all of seeds/)")
-    sub.add_parser("stats", help="counts per label and split")
+    stats_parser = sub.add_parser("stats", help="counts per label and split")
+    stats_parser.add_argument("--markdown", action="store_true", help="the datasheet's tables by split, genre and region")
     args = parser.parse_args(argv)
     if args.command == "template":
         for seed in args.seeds:
@@ -83,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = check(args.seeds or sorted(SEEDS_DIR.glob("*.txt")))
         print("\n".join(problems) if problems else "ok: seeds and annotations agree")
         return 1 if problems else 0
-    print(stats())
+    print(datasheet_tables() if args.markdown else stats())
     return 0
 
 

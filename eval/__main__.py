@@ -1,5 +1,7 @@
 """Score a model: python -m eval [--file ANNOTATED | --split test] [--model DIR] [--out DIR].
 
+Also: python -m eval agreement [sample] (inter-annotator agreement; see eval/agreement.py).
+
 Reports per-class precision, recall, F1 and support, macro and micro F1 and the confusion
 matrix for the model and the baselines (majority class, TF-IDF + logistic regression), all
 trained or scored on the same split, as a terminal table, Markdown, JSON and a PNG.
@@ -34,7 +36,15 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool 
     return reports
 
 
+SUBCOMMANDS = {"agreement": "eval.agreement"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--file", type=Path, help="an annotated file: JSONL, or TSV/CSV with text and label columns")
