@@ -1,0 +1,51 @@
+"""End to end through the CLIs, on a tiny base model so that it runs in seconds."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_a25c22efd439cb62.txt"
+
+
+def run(*args, check=True):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_train_evaluate_label(tiny_model_dir, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    out = run("training", "--base-model", str(tiny_model_dir), "--output-dir", str(ckpt),
+              "--epochs", "1", "--max-train-samples", "64", "--batch-size", "16")
+    assert "dev macro-F1" in out.stdout
+    record = json.loads((ckpt / "training.json").read_text())
+    assert record["config"]["seed"] == 13 and len(record["data_hash"]) == 64 and "macro_f1" in record["dev"]
+    assert not (ckpt / "trainer").exists()
+
+    annotated = tmp_path / "set.tsv"
+    annotated.write_text("text\tlabel\nRebels shelled the market.\tallegation\nTalks resumed.\tmediation_call\n")
+    report = run("eval", "--model", str(ckpt), "--file", str(annotated), "--out", str(tmp_path / "eval"))
+    assert "tf-idf + logistic regression" in report.stdout and "mediation_call" in report.stdout
+    saved = json.loads((tmp_path / "eval" / "report.json").read_text())
+    assert [r["name"] for r in saved["reports"]] == ["stanceframe", "majority class", "tf-idf + logistic regression"]
+    assert (tmp_path / "eval" / "confusion_matrix.png").exists() and (tmp_path / "eval" / "report.md").exists()
+
+    labelled = run("model", str(SEED), "--model", str(ckpt))
+    lines = labelled.stdout.splitlines()
+    assert len(lines) == 24 and "[skipped: link residue]" in labelled.stdout
+
+
+def test_clear_errors_from_the_clis(tmp_path):
+    missing = run("model", str(SEED), "--model", str(tmp_path / "none"), check=False)
+    assert missing.returncode == 1 and "Train one with `python -m training`" in missing.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "label": "warning"}\n')
+    report = run("eval", "--file", str(bad), check=False)
+    assert report.returncode == 1 and "bad.jsonl:1: unknown label 'warning'" in report.stderr
+    config = run("training", "--learning-rate", "3", check=False)
+    assert config.returncode == 1 and "TrainConfig.learning_rate = 3.0 is out of range" in config.stderr
