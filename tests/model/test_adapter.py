@@ -1,0 +1,48 @@
+"""LoRA adapters over the real base model: save, load, merge, and refuse a different base."""
+
+import json
+
+import pytest
+import torch
+
+from model import CheckpointError, Classifier
+
+TEXTS = ["Rebels shelled the market at dawn, the governor said.", "Talks resume on Monday."]
+
+
+@pytest.fixture(scope="module")
+def adapter_dir(tmp_path_factory):
+    from training.config import TrainConfig
+    from training.train import with_lora
+
+    torch.manual_seed(0)
+    classifier = Classifier.new()
+    classifier.model = with_lora(classifier.model, TrainConfig(method="lora", lora_r=4))
+    for name, param in classifier.model.named_parameters():  # make the adapter do something
+        if "lora_B" in name:
+            torch.nn.init.normal_(param, std=0.02)
+    classifier.temperature, classifier.bias = 1.3, [0.0, 0.0, 0.0, 0.0, 0.5]
+    path = classifier.save_pretrained(tmp_path_factory.mktemp("adapter"))
+    return path, classifier.merged().logits(TEXTS)
+
+
+def test_adapter_is_small_and_round_trips(adapter_dir):
+    path, logits = adapter_dir
+    assert {p.name for p in path.iterdir()} == {"adapter_config.json", "adapter_model.safetensors", "stanceframe.json"}
+    assert (path / "adapter_model.safetensors").stat().st_size < 10 * 2**20
+    loaded = Classifier.from_pretrained(path, device="cpu")
+    assert loaded.temperature == pytest.approx(1.3) and loaded.bias[-1] == 0.5
+    assert torch.allclose(loaded.logits(TEXTS), logits, atol=1e-4)
+    probabilities = loaded.predict_proba(TEXTS)
+    assert torch.allclose(probabilities, torch.softmax((logits + torch.tensor(loaded.bias)) / 1.3, -1), atol=1e-4)
+
+
+def test_different_base_model_is_refused(adapter_dir, tmp_path):
+    path, _ = adapter_dir
+    for item in path.iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    calibration = json.loads((tmp_path / "stanceframe.json").read_text())
+    calibration["base_model_sha256"] = "0" * 64
+    (tmp_path / "stanceframe.json").write_text(json.dumps(calibration))
+    with pytest.raises(CheckpointError, match="trained on a base model with SHA-256 000000000000"):
+        Classifier.from_pretrained(tmp_path)
