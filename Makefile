@@ -26,10 +26,10 @@ train: setup
 	$(PY) -m training
 
 evaluate: setup
-	$(PY) -m eval --split test --out runs/eval
+	$(PY) -m eval --split test --model runs/model --out runs/eval
 
 label: setup
-	$(PY) -m model $(SEED_DOC)
+	$(PY) -m model $(SEED_DOC) --model runs/model
 
 test: setup
 	$(PY) -m pytest

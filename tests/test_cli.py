@@ -20,7 +20,7 @@ def run(*args, check=True):
 
 def test_train_evaluate_label(tiny_model_dir, tmp_path):
     ckpt = tmp_path / "ckpt"
-    out = run("training", "--base-model", str(tiny_model_dir), "--output-dir", str(ckpt),
+    out = run("training", "--base-model", str(tiny_model_dir), "--method", "full", "--output-dir", str(ckpt),
               "--epochs", "1", "--max-train-samples", "64", "--batch-size", "16")
     assert "dev macro-F1" in out.stdout
     record = json.loads((ckpt / "training.json").read_text())
@@ -32,7 +32,7 @@ def test_train_evaluate_label(tiny_model_dir, tmp_path):
     report = run("eval", "--model", str(ckpt), "--file", str(annotated), "--out", str(tmp_path / "eval"))
     assert "tf-idf + logistic regression" in report.stdout and "mediation_call" in report.stdout
     saved = json.loads((tmp_path / "eval" / "report.json").read_text())
-    assert [r["name"] for r in saved["reports"]] == ["stanceframe", "majority class", "tf-idf + logistic regression"]
+    assert [r["name"] for r in saved["reports"]] == ["stanceframe", "majority class", "keyword rules", "tf-idf + logistic regression"]
     assert (tmp_path / "eval" / "confusion_matrix.png").exists() and (tmp_path / "eval" / "report.md").exists()
 
     labelled = run("model", str(SEED), "--model", str(ckpt))

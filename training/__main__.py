@@ -10,13 +10,19 @@ import sys
 from training.config import TrainConfig
 
 
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return text.lower() in ("true", "1", "yes")
+
+
 def parse_config(argv: list[str] | None = None) -> TrainConfig:
     """Build a TrainConfig from flags named after its fields (--learning-rate 5e-5)."""
     parser = argparse.ArgumentParser(prog="python -m training", description="Fine-tune the classifier on the corpus.")
     parser.add_argument("--config", help="a JSON file of TrainConfig fields (flags override it)")
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
-        kind = {"int": int, "float": float}.get(type(getattr(defaults, f.name)).__name__, str)
+        kind = {"int": int, "float": float, "bool": _boolean}.get(type(getattr(defaults, f.name)).__name__, str)
         if f.name in ("max_train_samples",):
             kind = int
         parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None, help=f"(default: {getattr(defaults, f.name)})")

@@ -14,6 +14,8 @@ from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, se
 
 from data import LABELS, corpus_hash, load_corpus
 from model import Classifier
+from model.calibration import fit_factual_bias, fit_temperature
+from model.classifier import LORA_TARGETS
 from training.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ def train(config: TrainConfig) -> dict:
         train_set = train_set.select(range(min(config.max_train_samples, len(train_set))))
     classifier = Classifier.new(config.base_model)
     classifier.max_length = config.max_length
+    if config.method == "lora":
+        classifier.model = with_lora(classifier.model, config)
     tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length)
     args = TrainingArguments(
         output_dir=str(Path(config.output_dir) / "trainer"),
@@ -68,6 +72,13 @@ def train(config: TrainConfig) -> dict:
     result = trainer.train()
     seconds = time.perf_counter() - started
     classifier.model.eval()
+    dev_logits = classifier.logits(corpus["dev"]["text"])
+    dev_gold = corpus["dev"]["label"]
+    if config.factual_prior is not None:
+        factual = LABELS.index("factual_report")
+        classifier.bias[factual] = fit_factual_bias(dev_logits, dev_gold, config.factual_prior, factual)
+    if config.calibrate:
+        classifier.temperature = fit_temperature(dev_logits, dev_gold, torch.tensor(classifier.bias))
     record = {
         "config": json.loads(config.to_json()),
         "data_hash": corpus_hash(config.corpus_dir),
@@ -76,17 +87,29 @@ def train(config: TrainConfig) -> dict:
         "train_sentences_per_second": round(len(train_set) * config.epochs / seconds, 1),
         "train_loss": round(result.training_loss, 4),
         "device": "cuda" if use_cuda else "cpu",
-        "dev": dev_scores(classifier, corpus["dev"]),
+        "temperature": round(classifier.temperature, 4),
+        "bias": classifier.bias,
+        "dev": dev_scores(dev_logits + torch.tensor(classifier.bias), dev_gold),
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     save(classifier, record, Path(config.output_dir))
     return record
 
 
-def dev_scores(classifier: Classifier, dev) -> dict:
+def with_lora(model, config: TrainConfig):
+    """Wrap `model` with LoRA adapters on the encoder; the classifier head and pooler train in full."""
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora = LoraConfig(
+        task_type=TaskType.SEQ_CLS, r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+        target_modules=LORA_TARGETS, modules_to_save=["classifier", "pooler"],
+    )
+    return get_peft_model(model, lora)
+
+
+def dev_scores(logits, gold: list[int]) -> dict:
     """Macro-F1 and accuracy on the dev split (the full report lives in `python -m eval`)."""
-    predicted = classifier.predict_proba(dev["text"]).argmax(-1).tolist()
-    gold = dev["label"]
+    predicted = logits.argmax(-1).tolist()
     return {
         "sentences": len(gold),
         "macro_f1": round(float(f1_score(gold, predicted, labels=range(len(LABELS)), average="macro", zero_division=0)), 4),

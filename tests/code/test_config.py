@@ -20,3 +20,8 @@ def test_flags_and_json_round_trip(tmp_path):
     path.write_text('{"epochz": 3}')
     with pytest.raises(ValueError, match=r"unknown TrainConfig field\(s\) \['epochz'\]"):
         TrainConfig.from_json(path)
+
+
+def test_lora_needs_the_packaged_base():
+    with pytest.raises(ValueError, match="adapts the packaged base model only"):
+        TrainConfig(method="lora", base_model="/some/other/model")

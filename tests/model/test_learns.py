@@ -10,7 +10,8 @@ def test_real_base_model_learns(tmp_path):
     from model import Classifier
     from training import TrainConfig, train
 
-    config = TrainConfig(output_dir=str(tmp_path / "ckpt"), epochs=6, max_train_samples=240, batch_size=16)
+    config = TrainConfig(output_dir=str(tmp_path / "ckpt"), method="full", learning_rate=1e-4, epochs=6,
+                         max_train_samples=240, batch_size=16, factual_prior=None)
     train_set = load_corpus()["train"].shuffle(seed=config.seed).select(range(240))
     before = Classifier.new()
     chance = max(train_set["label"].count(i) for i in range(len(LABELS))) / len(train_set)
