@@ -1,6 +1,7 @@
 """Score a model: python -m eval [--file ANNOTATED | --split test] [--model DIR] [--out DIR].
 
-Also: python -m eval agreement [sample] (inter-annotator agreement; see eval/agreement.py).
+Also: python -m eval benchmark (the ladder; eval/benchmark.py), python -m eval agreement [sample]
+(inter-annotator agreement; eval/agreement.py).
 
 Reports per-class precision, recall, F1 and support, macro and micro F1 and the confusion
 matrix for the model and the baselines (majority class, TF-IDF + logistic regression), all
@@ -36,7 +37,7 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool 
     return reports
 
 
-SUBCOMMANDS = {"agreement": "eval.agreement"}
+SUBCOMMANDS = {"agreement": "eval.agreement", "benchmark": "eval.benchmark", "calibration": "eval.calibration"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,14 +1,18 @@
-"""Baselines scored beside the model on the same split: majority class, TF-IDF + logistic regression."""
+"""Baselines scored beside the model on the same split: majority class, keyword rules,
+TF-IDF + logistic regression, and frozen MiniLM sentence embeddings + logistic regression."""
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from eval.keywords import KeywordRules
 
-def majority() -> DummyClassifier:
+
+def majority(seed: int = 13) -> DummyClassifier:
     """Always the most frequent training label."""
     return DummyClassifier(strategy="most_frequent")
 
@@ -27,11 +31,49 @@ def tfidf_logreg(seed: int = 13) -> Pipeline:
     )
 
 
-BASELINES = {"majority class": majority, "tf-idf + logistic regression": tfidf_logreg}
+class FrozenEmbeddings:
+    """all-MiniLM-L6-v2 sentence embeddings (mean-pooled, L2-normalised, frozen) into logistic regression."""
+
+    def __init__(self, seed: int = 13, batch_size: int = 64):
+        self.seed, self.batch_size = seed, batch_size
+        self.head = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=seed)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        from model import base_model_path
+
+        if not hasattr(self, "_encoder"):
+            self._tokenizer = AutoTokenizer.from_pretrained(base_model_path())
+            self._encoder = AutoModel.from_pretrained(base_model_path()).eval()
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                batch = self._tokenizer(texts[start : start + self.batch_size], padding=True, truncation=True,
+                                        max_length=128, return_tensors="pt")
+                hidden = self._encoder(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).float()
+                pooled = (hidden * mask).sum(1) / mask.sum(1)
+                out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
+        return np.concatenate(out)
+
+    def fit(self, texts, labels):
+        self.head.fit(self.embed(list(texts)), labels)
+        return self
+
+    def predict(self, texts):
+        return list(self.head.predict(self.embed(list(texts))))
+
+
+BASELINES = {
+    "majority class": majority,
+    "keyword rules": lambda seed=13: KeywordRules(),
+    "tf-idf + logistic regression": tfidf_logreg,
+}
+"""The cheap baselines `python -m eval` scores beside every model."""
 
 
 def fit_predict(name: str, train_texts: list[str], train_labels: list[str], texts: list[str], seed: int = 13) -> list[str]:
     """Fit baseline `name` on the training texts and label `texts`."""
-    factory = BASELINES[name]
-    model = factory(seed) if name != "majority class" else factory()
-    return list(model.fit(train_texts, train_labels).predict(texts))
+    return list(BASELINES[name](seed).fit(train_texts, train_labels).predict(texts))
