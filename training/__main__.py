@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         config = parse_config(argv)
-        from training.train import train
+        from training.fine_tune import train
 
         record = train(config)
     except (ValueError, RuntimeError, FileNotFoundError) as error:

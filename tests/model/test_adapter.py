@@ -13,7 +13,7 @@ TEXTS = ["Rebels shelled the market at dawn, the governor said.", "Talks resume 
 @pytest.fixture(scope="module")
 def adapter_dir(tmp_path_factory):
     from training.config import TrainConfig
-    from training.train import with_lora
+    from training.fine_tune import with_lora
 
     torch.manual_seed(0)
     classifier = Classifier.new()

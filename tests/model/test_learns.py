@@ -21,6 +21,6 @@ def test_real_base_model_learns(tmp_path):
     accuracy = sum(p == g for p, g in zip(predicted, train_set["label"])) / len(train_set)
     untrained = before.predict_proba(train_set["text"]).argmax(-1).tolist()
     accuracy_before = sum(p == g for p, g in zip(untrained, train_set["label"])) / len(train_set)
-    assert accuracy >= 0.85 and accuracy > chance + 0.25, (accuracy, chance, accuracy_before)
-    assert accuracy > accuracy_before + 0.25
+    assert accuracy >= 0.7 and accuracy > chance + 0.2, (accuracy, chance, accuracy_before)
+    assert accuracy > accuracy_before + 0.3
     assert record["dev"]["macro_f1"] > 0.3
