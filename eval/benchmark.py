@@ -67,14 +67,32 @@ def timed_predict(predict, texts) -> tuple[list[str], float]:
 
 
 def fine_tune(name: str, flags: list[str], seed: int, out: Path, epochs: float) -> tuple[Classifier, dict]:
-    """Train one fine-tuned row through the training CLI and load what it saved."""
+    """Train one fine-tuned row through the training CLI and load what it saved.
+
+    A checkpoint already in `out` from the same command on the same corpus (equal data hash)
+    is reused, so an interrupted benchmark resumes where it stopped.
+    """
     target = out / "checkpoints" / f"{name.split()[1].lower()}-seed{seed}"
-    command = [sys.executable, "-m", "training", *flags, "--seed", str(seed), "--epochs", str(epochs),
-               "--output-dir", str(target)]
-    print(f"[benchmark] {name}, seed {seed}: {' '.join(command[1:])}", flush=True)
-    subprocess.run(command, check=True, cwd=REPO_ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    record = json.loads((target / "training.json").read_text())
+    command = [sys.executable, "-m", "training", *flags, "--seed", str(seed), "--split-seed", "13",
+               "--epochs", str(epochs), "--output-dir", str(target)]
+    record_path = target / "training.json"
+    if record_path.exists() and _same_run(json.loads(record_path.read_text()), command):
+        print(f"[benchmark] {name}, seed {seed}: reusing {target}", flush=True)
+    else:
+        print(f"[benchmark] {name}, seed {seed}: {' '.join(command[1:])}", flush=True)
+        subprocess.run(command, check=True, cwd=REPO_ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    record = json.loads(record_path.read_text())
     return Classifier.from_pretrained(target, device="cpu").merged(), record
+
+
+def _same_run(record: dict, command: list[str]) -> bool:
+    from data import corpus_hash
+
+    config = record["config"]
+    flags = dict(zip(command[3::2], command[4::2]))
+    return (record["data_hash"] == corpus_hash() and config["method"] == flags["--method"]
+            and float(config["learning_rate"]) == float(flags["--learning-rate"]) and config["seed"] == int(flags["--seed"])
+            and config.get("split_seed") == 13 and float(config["epochs"]) == float(flags["--epochs"]))
 
 
 def run_ladder(seeds: list[int], out: Path, epochs: float, external: list[Path]) -> dict:

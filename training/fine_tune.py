@@ -34,7 +34,7 @@ def train(config: TrainConfig) -> dict:
     use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
     if config.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("TrainConfig.device is 'cuda' but torch sees no CUDA device: use device='auto' or 'cpu'")
-    corpus = load_corpus(config.corpus_dir, seed=config.seed)
+    corpus = load_corpus(config.corpus_dir, seed=config.split_seed)
     train_set = corpus["train"].shuffle(seed=config.seed)
     if config.max_train_samples:
         train_set = train_set.select(range(min(config.max_train_samples, len(train_set))))
