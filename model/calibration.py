@@ -34,15 +34,9 @@ def expected_calibration_error(probabilities: torch.Tensor, labels: list[int], b
         >>> expected_calibration_error(torch.tensor([[0.9, 0.1], [0.6, 0.4]]), [0, 1])
         0.35
     """
-    confidence, predicted = probabilities.max(dim=-1)
-    correct = (predicted == torch.tensor(labels)).float()
-    edges = torch.linspace(0, 1, bins + 1)
-    error = torch.zeros(())
-    for low, high in zip(edges[:-1], edges[1:]):
-        inside = (confidence > low) & (confidence <= high)
-        if inside.any():
-            error += inside.float().mean() * (confidence[inside].mean() - correct[inside].mean()).abs()
-    return round(float(error), 4)
+    rows = reliability_bins(probabilities, labels, bins)
+    total = sum(row["count"] for row in rows)
+    return round(sum(row["count"] / total * abs(row["confidence"] - row["accuracy"]) for row in rows), 4)
 
 
 def reliability_bins(probabilities: torch.Tensor, labels: list[int], bins: int = 15) -> list[dict]:
