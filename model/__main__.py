@@ -1,6 +1,7 @@
-"""Label a document, or export a checkpoint for transformers.pipeline.
+"""Label a document, stream a file of sentences, or export a checkpoint for transformers.pipeline.
 
     python -m model FILE [--model DIR] [--min-confidence P]   # each sentence with its label
+    python -m model classify-file IN [OUT] [--precision bf16] # JSONL or one sentence per line -> JSONL
     python -m model export OUT_DIR [--model DIR]              # a plain HF checkpoint (adapter merged)
 """
 
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model.api import classify_document, load_classifier
+from model.api import classify_document, classify_file, load_classifier
 from model.classifier import CheckpointError
 
 
@@ -25,8 +26,10 @@ def export(out: Path, model_dir: Path | None) -> Path:
 
     import torch
 
+    from model.encoder import LeanBertClassifier
+
     classifier = load_classifier(model_dir).merged()
-    model = copy.deepcopy(classifier.model)
+    model = classifier.model.to_transformers() if isinstance(classifier.model, LeanBertClassifier) else copy.deepcopy(classifier.model)
     head = model.classifier
     with torch.no_grad():
         head.bias.add_(torch.tensor(classifier.bias, dtype=head.bias.dtype))
@@ -43,6 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["export"]:
         parser.add_argument("command")
         parser.add_argument("out", type=Path, help="directory to write")
+    elif argv[:1] == ["classify-file"]:
+        parser.add_argument("command")
+        parser.add_argument("source", type=Path, help="JSONL with a text field, or plain text, one sentence per line")
+        parser.add_argument("destination", nargs="?", default="-", help="JSONL to write (default: stdout)")
+        parser.add_argument("--precision", choices=("fp32", "bf16"), default=None, help="bf16: ~3x faster on CPUs with it")
+        parser.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass (at most)")
+        parser.add_argument("--min-confidence", type=float, default=None, help="abstain below this probability")
+        parser.add_argument("--scores", action="store_true", help="add the full distribution to each line")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     else:
         parser.add_argument("file", type=Path, help="a plain-text document")
         parser.add_argument("--min-confidence", type=float, default=None, help="abstain below this probability")
@@ -51,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["export"]:
             print(f"wrote {export(args.out, args.model)}")
+            return 0
+        if argv[:1] == ["classify-file"]:
+            count = classify_file(
+                args.source, args.destination, model=args.model, precision=args.precision,
+                batch_size=args.batch_size, min_confidence=args.min_confidence, scores=args.scores,
+                progress=not args.no_progress,
+            )
+            if args.destination != "-":
+                print(f"labelled {count:,} sentences into {args.destination}", file=sys.stderr)
             return 0
         text = args.file.read_text(encoding="utf-8")
         results = classify_document(text, model=load_classifier(args.model), min_confidence=args.min_confidence)
