@@ -1,9 +1,9 @@
 """stanceframe model: the classifier (load, save, predict), classify() and classify_document()."""
 
-from model.api import ABSTAIN, Prediction, SentencePrediction, classify, classify_document, load_classifier
+from model.api import ABSTAIN, Prediction, SentencePrediction, classify, classify_document, classify_file, load_classifier
 from model.classifier import CheckpointError, Classifier, base_model_path
 
 __all__ = [
     "ABSTAIN", "CheckpointError", "Classifier", "Prediction", "SentencePrediction", "base_model_path",
-    "classify", "classify_document", "load_classifier",
+    "classify", "classify_document", "classify_file", "load_classifier",
 ]

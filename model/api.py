@@ -9,7 +9,10 @@ that directory as `model=` (or set STANCEFRAME_MODEL) to use a model you trained
 from __future__ import annotations
 
 import functools
+import json
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
@@ -62,14 +65,17 @@ def default_model_dir() -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def load_classifier(path: str | Path | None = None) -> Classifier:
-    """Load (once per path) the classifier at `path`, or the default checkpoint.
+def load_classifier(path: str | Path | None = None, precision: str = "fp32") -> Classifier:
+    """Load (once per path) the classifier at `path`, or the default checkpoint, in `precision`.
+
+    `precision="bf16"` is ~3x faster on CPUs with native bf16 (AVX-512 BF16 or AMX) and falls
+    back to fp32, with a RuntimeWarning, on CPUs without it.
 
     Raises:
         model.CheckpointError: no checkpoint there, or a damaged or mismatched one; the
             message names the command that makes one.
     """
-    return Classifier.from_pretrained(path if path is not None else default_model_dir())
+    return Classifier.from_pretrained(path if path is not None else default_model_dir(), precision=precision)
 
 
 @overload
@@ -84,15 +90,20 @@ def classify(
     model: Classifier | str | Path | None = None,
     batch_size: int = 64,
     min_confidence: float | None = None,
+    precision: str | None = None,
 ):
     """Label sentences: a string gives one Prediction, a list gives a list.
 
     Args:
         texts: one sentence, or a list (or tuple) of sentences.
         model: a Classifier, a checkpoint directory, or None for the default checkpoint.
-        batch_size: sentences per forward pass.
+        batch_size: at most this many sentences per forward pass (a pass also holds at most
+            model.classifier.MAX_BATCH_TOKENS padded tokens, which keeps it in the CPU cache).
         min_confidence: if set, a prediction whose top probability is below it gets the
             label "abstain" (its distribution is still returned).
+        precision: "fp32" or "bf16" (~3x faster where the CPU has native bf16, same labels
+            on our test split; falls back to fp32 with a warning elsewhere). None: the
+            model's own (fp32 for a checkpoint directory).
 
     Raises:
         TypeError: an item is not a str (None, bytes, a number); the message gives its position.
@@ -108,8 +119,7 @@ def classify(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence!r}")
     if not batch:
         return []
-    classifier = model if isinstance(model, Classifier) else load_classifier(model)
-    probabilities = classifier.predict_proba(batch, batch_size=batch_size).tolist()
+    probabilities = _resolve(model, precision).predict_proba(batch, batch_size=batch_size).tolist()
     results = [_prediction(row, min_confidence) for row in probabilities]
     return results[0] if single else results
 
@@ -137,6 +147,112 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
             p = next(predictions)
             results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, s.text, s.start, s.end))
     return results
+
+
+def classify_file(
+    source: str | Path,
+    destination: str | Path | None = None,
+    *,
+    model: Classifier | str | Path | None = None,
+    precision: str | None = None,
+    batch_size: int = 64,
+    chunk_size: int = 4096,
+    min_confidence: float | None = None,
+    scores: bool = False,
+    progress: bool = True,
+) -> int:
+    """Stream sentences from a file through the classifier into JSONL, in constant memory.
+
+    `source` is JSONL (one object per line with a "text" field; its other fields are kept)
+    or plain text (one sentence per line; blank lines are skipped, the output keeps the
+    line number). Each output line is the input object plus "label" and "score" (and
+    "scores", the full distribution, with `scores=True`). Sentences are read and labelled
+    `chunk_size` at a time, so memory stays flat however long the file is; a progress bar
+    shows sentences per second on stderr. `destination` None or "-" writes to stdout.
+
+    Returns the number of sentences labelled.
+
+    Raises:
+        ValueError: a JSONL line is not an object with a non-empty string "text" (the line
+            number is in the message), or a sentence is over 5,000 characters.
+
+    Example:
+        >>> classify_file("archive.txt", "archive.labels.jsonl", precision="bf16")  # doctest: +SKIP
+        100000
+    """
+    from tqdm.auto import tqdm
+
+    classifier = _resolve(model, precision)
+    source = Path(source)
+    total = _count_lines(source) if progress else None
+    out = sys.stdout if destination in (None, "-") else open(destination, "w", encoding="utf-8")
+    done = 0
+    try:
+        with tqdm(total=total, unit=" sent", disable=not progress, desc=source.name, file=sys.stderr) as bar:
+            for chunk in _chunks(_read_records(source), chunk_size):
+                results = classify(
+                    [record["text"] for record in chunk], model=classifier, batch_size=batch_size,
+                    min_confidence=min_confidence,
+                )
+                for record, result in zip(chunk, results):
+                    record["label"], record["score"] = result.label, round(result.score, 6)
+                    if scores:
+                        record["scores"] = {k: round(v, 6) for k, v in result.scores.items()}
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                done += len(chunk)
+                bar.update(len(chunk))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return done
+
+
+def _resolve(model: Classifier | str | Path | None, precision: str | None) -> Classifier:
+    if isinstance(model, Classifier):
+        return model.at_precision(precision) if precision is not None else model
+    return load_classifier(model, precision or "fp32")  # loaded straight into bf16: no fp32 copy kept
+
+
+def _read_records(source: Path) -> Iterator[dict]:
+    jsonl = source.suffix.lower() in (".jsonl", ".ndjson")
+    with open(source, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            if len(line) > MAX_TEXT_CHARS:
+                raise ValueError(f"{source}:{number}: over {MAX_TEXT_CHARS:,} characters, not one sentence")
+            if not jsonl:
+                yield {"line": number, "text": line.strip()}
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{source}:{number}: not JSON ({error})") from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
+                raise ValueError(f'{source}:{number}: expected an object with a non-empty string "text" field')
+            yield record
+
+
+def _chunks(records: Iterator[dict], size: int) -> Iterator[list[dict]]:
+    chunk: list[dict] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _count_lines(path: Path) -> int | None:
+    """Non-blank lines, for the progress bar's total (a quick pass over the bytes)."""
+    if not path.is_file():
+        return None
+    count = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            count += bool(line.strip())
+    return count
 
 
 def _check_texts(texts) -> list[str]:
