@@ -1,7 +1,8 @@
 """Score a model: python -m eval [--file ANNOTATED | --split test] [--model DIR] [--out DIR].
 
 Also: python -m eval benchmark (the ladder; eval/benchmark.py), python -m eval agreement [sample]
-(inter-annotator agreement; eval/agreement.py).
+(inter-annotator agreement; eval/agreement.py), python -m eval speed (throughput, cold start,
+memory, training time; eval/speed.py).
 
 Reports per-class precision, recall, F1 and support, macro and micro F1 and the confusion
 matrix for the model and the baselines (majority class, TF-IDF + logistic regression), all
@@ -37,7 +38,9 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool 
     return reports
 
 
-SUBCOMMANDS = {"agreement": "eval.agreement", "benchmark": "eval.benchmark", "calibration": "eval.calibration"}
+SUBCOMMANDS = {
+    "agreement": "eval.agreement", "benchmark": "eval.benchmark", "calibration": "eval.calibration", "speed": "eval.speed",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,3 +49,26 @@ def test_clear_errors_from_the_clis(tmp_path):
     assert report.returncode == 1 and "bad.jsonl:1: unknown label 'warning'" in report.stderr
     config = run("training", "--learning-rate", "3", check=False)
     assert config.returncode == 1 and "TrainConfig.learning_rate = 3.0 is out of range" in config.stderr
+
+
+def test_classify_file_cli(tiny_model_dir, tmp_path):
+    source = tmp_path / "sentences.txt"
+    source.write_text("Rebels shelled the market.\nTalks resume on Monday.\n", encoding="utf-8")
+    result = run("model", "classify-file", str(source), "--model", str(tiny_model_dir), "--no-progress")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in rows] == [1, 2] and all("label" in r and "score" in r for r in rows)
+    missing = run("model", "classify-file", str(tmp_path / "nowhere.txt"), "--model", str(tiny_model_dir), check=False)
+    assert missing.returncode == 1 and "error:" in missing.stderr
+
+
+def test_speed_smoke(tmp_path):
+    out = run("eval", "speed", "--sentences", "64", "--batch-sizes", "8", "--stream", "100",
+              "--no-training", "--no-cold-start", "--out", str(tmp_path))
+    result = json.loads((tmp_path / "speed.json").read_text())
+    engines = {r["engine"] for r in result["inference"]}
+    assert {"classify() fp32", "transformers.pipeline fp32"} <= engines
+    assert abs(result["gflop_per_token"] - 0.0212) < 1e-4 and result["ceiling_gflops"]["fp32"] > 0
+    assert all(0 < r["fraction_of_fp32_ceiling"] for r in result["inference"])
+    assert result["stream"][0]["sentences"] == 100 and result["stream"][0]["peak_rss_mib"] > 0
+    assert result["parity"]["pipeline_label_agreement"] > 0.95
+    assert "| target | measured | met |" in out.stdout and (tmp_path / "speed.md").exists()

@@ -85,6 +85,7 @@ def train(config: TrainConfig) -> dict:
         "train_sentences": len(train_set),
         "train_seconds": round(seconds, 1),
         "train_sentences_per_second": round(len(train_set) * config.epochs / seconds, 1),
+        "train_tokens_per_second": round(sum(tokenized["length"]) * config.epochs / seconds, 1),
         "train_loss": round(result.training_loss, 4),
         "device": "cuda" if use_cuda else "cpu",
         "temperature": round(classifier.temperature, 4),

@@ -1,0 +1,357 @@
+"""Speed on this machine, measured in one run: python -m eval speed [--quick] [--no-training].
+
+Prints and writes (runs/speed/speed.{json,md}):
+- the hardware ceiling: fp32 (and bf16) matrix-multiply GFLOP/s of a large torch matmul, and
+  the model's forward FLOPs per token, so each throughput is also a fraction of the ceiling;
+- inference throughput (sentences/s and real, unpadded tokens/s) on a fixed set of corpus
+  sentences at batch sizes 1, 32 and 256, for classify() in fp32, classify() in bf16, and the
+  plain transformers.pipeline("text-classification") on the same weights (exported);
+- cold start: a fresh `python -c` that imports the API and classifies one sentence, next to a
+  fresh process that only imports torch and transformers (median of 3 each);
+- peak RSS of `python -m model classify-file` streaming 10,000 and 100,000 sentences;
+- training throughput and the wall time of a full training run (the shipped recipe).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from data import LABELS, load_corpus
+from model import load_classifier
+from model.classifier import native_bf16
+
+COLD_SENTENCE = "Talks resume on Monday, the envoy said."
+TARGETS = {
+    "fraction_of_ceiling_at_256": 0.60,
+    "speedup_over_pipeline_at_256": 2.0,
+    "bf16_speedup": 2.0,
+    "bf16_f1_tolerance": 0.005,
+    "cold_start_extra_s": 1.0,
+    "stream_peak_rss_mib": 1024,
+    "train_seconds": 600,
+}
+
+
+def matmul_gflops(dtype: torch.dtype, n: int = 2048, seconds: float = 2.0) -> float:
+    """Sustained rate of an n x n by n x n matmul in `dtype`, GFLOP/s (2 n^3 per product)."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    runs, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        a @ b
+        runs += 1
+    return 2 * n**3 * runs / (time.perf_counter() - started) / 1e9
+
+
+def flops_per_token(config) -> float:
+    """Forward FLOPs per token of the encoder's matrix multiplies (2 per multiply-add).
+
+    Per layer: Q, K, V and output projections (4 h^2) and the feed-forward pair (2 h i).
+    Attention scores add 4 h n per token at length n (~2% at 35 tokens): left out, as are
+    embeddings, layer norms and the one-token pooler and head.
+    """
+    h, i, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    return 2 * layers * (4 * h * h + 2 * h * i)
+
+
+def fixed_sentences(count: int, seed: int = 13) -> tuple[list[str], list[str], int]:
+    """The first `count` sentences of the test split then the dev split, in corpus order.
+
+    Returns the texts, the gold labels, and how many of them are the test split.
+    """
+    corpus = load_corpus(seed=seed)
+    texts = list(corpus["test"]["text"]) + list(corpus["dev"]["text"])
+    gold = [LABELS[i] for i in list(corpus["test"]["label"]) + list(corpus["dev"]["label"])]
+    if count > len(texts):
+        raise ValueError(f"only {len(texts)} test and dev sentences, asked for {count}")
+    return texts[:count], gold[:count], len(corpus["test"])
+
+
+def timed(run, warmup) -> float:
+    warmup()
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def inference(texts, batch_sizes, classifier, export_dir: Path, ceiling: dict, per_token: float, bf16: bool):
+    """Throughput rows, and the outputs needed for the parity checks."""
+    from transformers import pipeline
+
+    real_tokens = sum(len(ids) for ids in classifier.tokenizer(texts, truncation=True, max_length=128)["input_ids"])
+    engines = {"classify() fp32": classifier}
+    if bf16:
+        engines["classify() bf16"] = classifier.at_precision("bf16")
+    pipe = pipeline("text-classification", model=str(export_dir), device="cpu")
+    rows, outputs = [], {}
+    for batch_size in batch_sizes:
+        for name, engine in engines.items():
+            def run(engine=engine, batch_size=batch_size):
+                outputs[name] = engine.predict_proba(texts, batch_size=batch_size)
+
+            seconds = timed(run, lambda engine=engine: engine.predict_proba(texts[:64], batch_size=batch_size))
+            rows.append(_row(name, batch_size, len(texts), real_tokens, seconds, per_token, ceiling))
+
+        def run_pipe(batch_size=batch_size):
+            outputs["pipeline"] = pipe(texts, batch_size=batch_size, truncation=True)
+
+        seconds = timed(run_pipe, lambda: pipe(texts[:64], batch_size=batch_size, truncation=True))
+        rows.append(_row("transformers.pipeline fp32", batch_size, len(texts), real_tokens, seconds, per_token, ceiling))
+    return rows, outputs, real_tokens
+
+
+def _row(engine, batch_size, sentences, real_tokens, seconds, per_token, ceiling):
+    tokens_per_second = real_tokens / seconds
+    gflops = tokens_per_second * per_token / 1e9
+    row = {
+        "engine": engine, "batch_size": batch_size, "seconds": round(seconds, 2),
+        "sentences_per_second": round(sentences / seconds, 1), "tokens_per_second": round(tokens_per_second),
+        "gflops": round(gflops, 1), "fraction_of_fp32_ceiling": round(gflops / ceiling["fp32"], 3),
+    }
+    if "bf16" in engine and ceiling.get("bf16"):
+        row["fraction_of_bf16_ceiling"] = round(gflops / ceiling["bf16"], 3)
+    print(
+        f"  {engine:<28} batch {batch_size:>3}: {row['sentences_per_second']:>7.1f} sent/s "
+        f"{row['tokens_per_second']:>7,} tok/s  {row['fraction_of_fp32_ceiling']:.0%} of the fp32 ceiling",
+        flush=True,
+    )
+    return row
+
+
+def cold_start(repeats: int = 3) -> dict:
+    """Median wall seconds of fresh interpreters: the API classifying one sentence, and bare imports."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    commands = {
+        "import torch, transformers": "import torch, transformers",
+        "import model; classify one sentence": f"from model import classify; classify({COLD_SENTENCE!r})",
+    }
+    result = {}
+    for name, code in commands.items():
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+        result[name] = round(statistics.median(times), 2)
+    result["extra_s"] = round(result["import model; classify one sentence"] - result["import torch, transformers"], 2)
+    return result
+
+
+def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir: Path) -> list[dict]:
+    """Peak RSS (MiB) and throughput of `python -m model classify-file` over files of `counts` lines."""
+    rows = []
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    for count in counts:
+        source, destination = workdir / f"stream-{count}.txt", workdir / f"stream-{count}.jsonl"
+        with open(source, "w", encoding="utf-8") as handle:
+            for i in range(count):
+                handle.write(texts[i % len(texts)] + "\n")
+        command = [sys.executable, "-m", "model", "classify-file", str(source), str(destination),
+                   "--precision", precision, "--no-progress"]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"classify-file failed: {process.stderr.read().decode()[-2000:]}")
+        lines = sum(1 for _ in open(destination, encoding="utf-8"))
+        if lines != count:
+            raise RuntimeError(f"classify-file wrote {lines} lines for {count} sentences")
+        peak = usage.ru_maxrss / 1024  # Linux reports KiB
+        rows.append({"sentences": count, "peak_rss_mib": round(peak), "seconds": round(seconds, 1),
+                     "sentences_per_second": round(count / seconds, 1), "precision": precision})
+        print(f"  {count:>7,} sentences: peak RSS {peak:,.0f} MiB, {seconds:.0f} s ({count / seconds:.0f} sent/s)", flush=True)
+        source.unlink()
+        destination.unlink()
+    return rows
+
+
+def training_run(per_token: float, ceiling: dict, workdir: Path) -> dict:
+    """A full training run with the shipped recipe; throughput from its own record."""
+    from training import TrainConfig, train
+
+    record = train(TrainConfig(output_dir=str(workdir / "model")))
+    tokens_per_second = record["train_tokens_per_second"]
+    gflops = 3 * per_token * tokens_per_second / 1e9  # forward + backward ~ 3x forward
+    return {
+        "method": record["config"]["method"], "device": record["device"],
+        "train_sentences": record["train_sentences"], "epochs": record["config"]["epochs"],
+        "seconds": record["train_seconds"], "sentences_per_second": record["train_sentences_per_second"],
+        "tokens_per_second": round(tokens_per_second), "gflops": round(gflops, 1),
+        "fraction_of_fp32_ceiling": round(gflops / ceiling["fp32"], 3), "dev_macro_f1": record["dev"]["macro_f1"],
+    }
+
+
+def macro_f1(gold, probabilities) -> float:
+    from sklearn.metrics import f1_score
+
+    predicted = [LABELS[i] for i in probabilities.argmax(-1).tolist()]
+    return float(f1_score(gold, predicted, labels=list(LABELS), average="macro", zero_division=0))
+
+
+def summarise(result: dict) -> list[tuple[str, str, bool]]:
+    """(target, measured, met) for each target of the speed issue that this run measured."""
+    rows = {(r["engine"], r["batch_size"]): r for r in result["inference"]}
+    checks = []
+    fp32 = rows.get(("classify() fp32", 256))
+    pipe = rows.get(("transformers.pipeline fp32", 256))
+    if fp32:
+        checks.append(("classify() fp32 at batch 256: >= 60% of the fp32 matmul ceiling",
+                       f"{fp32['fraction_of_fp32_ceiling']:.0%}", fp32["fraction_of_fp32_ceiling"] >= TARGETS["fraction_of_ceiling_at_256"]))
+    if fp32 and pipe:
+        ratio = fp32["sentences_per_second"] / pipe["sentences_per_second"]
+        checks.append(("classify() fp32 at batch 256: >= 2x the plain pipeline", f"{ratio:.2f}x", ratio >= TARGETS["speedup_over_pipeline_at_256"]))
+    bf16 = rows.get(("classify() bf16", 256))
+    if fp32 and bf16:
+        ratio = bf16["sentences_per_second"] / fp32["sentences_per_second"]
+        checks.append(("classify() bf16 at batch 256: >= 2x classify() fp32", f"{ratio:.2f}x", ratio >= TARGETS["bf16_speedup"]))
+        gap = abs(result["parity"]["test_macro_f1_bf16"] - result["parity"]["test_macro_f1_fp32"])
+        checks.append(("bf16 test macro-F1 within 0.005 of fp32", f"{gap:.4f}", gap <= TARGETS["bf16_f1_tolerance"]))
+    if "cold_start" in result:
+        extra = result["cold_start"]["extra_s"]
+        checks.append(("cold start: <= 1.0 s over importing torch and transformers", f"+{extra:.2f} s", extra <= TARGETS["cold_start_extra_s"]))
+    if result.get("stream"):
+        peak = max(r["peak_rss_mib"] for r in result["stream"])
+        checks.append(("peak RSS streaming: < 1 GiB", f"{peak:,} MiB", peak < TARGETS["stream_peak_rss_mib"]))
+    if result.get("training"):
+        seconds = result["training"]["seconds"]
+        checks.append(("full training run: < 10 minutes on this CPU", f"{seconds:.0f} s", seconds < TARGETS["train_seconds"]))
+    return checks
+
+
+def to_markdown(result: dict) -> str:
+    machine = result["machine"]
+    lines = [
+        "# Speed", "",
+        f"{machine['cpu']}, {machine['threads']} threads, torch {machine['torch']}. "
+        f"fp32 matmul ceiling {result['ceiling_gflops']['fp32']:.0f} GFLOP/s"
+        + (f", bf16 {result['ceiling_gflops']['bf16']:.0f} GFLOP/s" if result["ceiling_gflops"].get("bf16") else "")
+        + f"; the model costs {result['gflop_per_token']:.4f} GFLOP per token (forward). "
+        f"Fixed set: {result['sentences']:,} corpus sentences, {result['real_tokens']:,} real tokens "
+        f"({result['real_tokens'] / result['sentences']:.1f} per sentence).", "",
+        "| engine | batch | sentences/s | real tokens/s | GFLOP/s | of fp32 ceiling |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in result["inference"]:
+        lines.append(
+            f"| {r['engine']} | {r['batch_size']} | {r['sentences_per_second']:,.1f} | {r['tokens_per_second']:,} | "
+            f"{r['gflops']:.1f} | {r['fraction_of_fp32_ceiling']:.0%} |"
+        )
+    parity = result["parity"]
+    lines += ["", f"Parity on the test split ({parity['test_sentences']:,} sentences): macro-F1 fp32 "
+              f"{parity['test_macro_f1_fp32']:.4f}"
+              + (f", bf16 {parity['test_macro_f1_bf16']:.4f}; bf16 labels equal fp32 on {parity['bf16_label_agreement']:.2%}, "
+                 f"largest probability difference {parity['bf16_max_probability_difference']:.4f}" if "test_macro_f1_bf16" in parity else "")
+              + f"; the pipeline's labels equal classify()'s on {parity['pipeline_label_agreement']:.2%}."]
+    if "cold_start" in result:
+        c = result["cold_start"]
+        lines += ["", f"Cold start (median of 3 fresh processes): `import torch, transformers` "
+                  f"{c['import torch, transformers']:.2f} s; import the API and classify one sentence "
+                  f"{c['import model; classify one sentence']:.2f} s (+{c['extra_s']:.2f} s)."]
+    if result.get("stream"):
+        lines += ["", "| streamed sentences (classify-file) | precision | peak RSS MiB | seconds | sentences/s |", "|---|---|---|---|---|"]
+        lines += [f"| {r['sentences']:,} | {r['precision']} | {r['peak_rss_mib']:,} | {r['seconds']} | {r['sentences_per_second']} |"
+                  for r in result["stream"]]
+    if result.get("training"):
+        t = result["training"]
+        lines += ["", f"Training ({t['method']}, {t['device']}, {t['train_sentences']:,} sentences x {t['epochs']} epochs): "
+                  f"{t['seconds']:.0f} s, {t['sentences_per_second']} sentences/s, {t['tokens_per_second']:,} real tokens/s, "
+                  f"{t['fraction_of_fp32_ceiling']:.0%} of the fp32 ceiling counting 3x the forward FLOPs; dev macro-F1 {t['dev_macro_f1']}."]
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {'yes' if met else 'no'} |" for name, value, met in summarise(result)]
+    return "\n".join(lines) + "\n"
+
+
+def _machine() -> dict:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "bf16_native": native_bf16(torch.device("cpu"))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval speed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sentences", type=int, default=2000, help="size of the fixed inference set (default 2000)")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 256])
+    parser.add_argument("--stream", type=int, nargs="*", default=[10_000, 100_000], help="streamed file sizes for peak RSS")
+    parser.add_argument("--no-training", action="store_true", help="skip the full training run (~7 minutes)")
+    parser.add_argument("--no-cold-start", action="store_true", help="skip the fresh-process timings")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 300 sentences, batch 32, 2,000 streamed, no training")
+    parser.add_argument("--model", type=Path, default=None, help="checkpoint directory (default: the shipped model)")
+    parser.add_argument("--out", type=Path, default=Path("runs/speed"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sentences, args.batch_sizes, args.stream, args.no_training = 300, [32], [2_000], True
+    from model.__main__ import export
+
+    machine = _machine()
+    print(f"{machine['cpu']}, {machine['threads']} threads, torch {machine['torch']}, native bf16: {machine['bf16_native']}")
+    ceiling = {"fp32": matmul_gflops(torch.float32)}
+    if machine["bf16_native"]:
+        ceiling["bf16"] = matmul_gflops(torch.bfloat16)
+    print("matmul ceiling: " + ", ".join(f"{k} {v:,.0f} GFLOP/s" for k, v in ceiling.items()))
+    classifier = load_classifier(args.model)
+    per_token = flops_per_token(classifier.model.config)
+    texts, gold, n_test = fixed_sentences(args.sentences)
+    result = {"machine": machine, "ceiling_gflops": {k: round(v, 1) for k, v in ceiling.items()},
+              "gflop_per_token": round(per_token / 1e9, 5), "sentences": len(texts)}
+    with tempfile.TemporaryDirectory(prefix="stanceframe-speed-") as tmp:
+        workdir = Path(tmp)
+        export(workdir / "export", args.model)
+        print(f"inference on {len(texts):,} sentences:")
+        rows, outputs, real_tokens = inference(texts, args.batch_sizes, classifier, workdir / "export", ceiling,
+                                               per_token, machine["bf16_native"])
+        result.update(real_tokens=real_tokens, inference=rows)
+        fp32 = outputs["classify() fp32"]
+        test = slice(0, min(n_test, len(texts)))
+        parity = {"test_sentences": test.stop, "test_macro_f1_fp32": round(macro_f1(gold[test], fp32[test]), 4),
+                  "pipeline_label_agreement": round(sum(
+                      p["label"] == LABELS[i] for p, i in zip(outputs["pipeline"], fp32.argmax(-1).tolist())
+                  ) / len(texts), 4)}
+        if "classify() bf16" in outputs:
+            bf16 = outputs["classify() bf16"]
+            parity.update(
+                test_macro_f1_bf16=round(macro_f1(gold[test], bf16[test]), 4),
+                bf16_label_agreement=round(float((bf16.argmax(-1) == fp32.argmax(-1)).float().mean()), 4),
+                bf16_max_probability_difference=round(float((bf16 - fp32).abs().max()), 4),
+            )
+        result["parity"] = parity
+        if not args.no_cold_start:
+            print("cold start (3 fresh processes each) ...", flush=True)
+            result["cold_start"] = cold_start()
+        if args.stream:
+            precision = "bf16" if machine["bf16_native"] else "fp32"
+            print(f"streaming classify-file ({precision}):", flush=True)
+            result["stream"] = stream_peak_rss(texts, args.stream, precision, workdir)
+        if not args.no_training:
+            print("full training run (the shipped recipe) ...", flush=True)
+            result["training"] = training_run(per_token, ceiling, workdir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "speed.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    markdown = to_markdown(result)
+    (args.out / "speed.md").write_text(markdown, encoding="utf-8")
+    print()
+    print(markdown)
+    print(f"wrote {args.out / 'speed.json'} and {args.out / 'speed.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
