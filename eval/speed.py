@@ -148,6 +148,21 @@ def cold_start(repeats: int = 3) -> dict:
     return result
 
 
+STREAM_CHILD = """
+import json, resource, sys
+from model.__main__ import main
+code = main(["classify-file", sys.argv[1], sys.argv[2], "--precision", sys.argv[3], "--no-progress"])
+peak_kib = None
+try:
+    peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+print(json.dumps({"code": code, "peak_kib": peak_kib}))
+"""
+"""Run in a fresh interpreter that reports its own high-water RSS (VmHWM): the rusage of a child
+forked from this big process would count the parent's pages copied at fork."""
+
+
 def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir: Path) -> list[dict]:
     """Peak RSS (MiB) and throughput of `python -m model classify-file` over files of `counts` lines."""
     rows = []
@@ -157,18 +172,19 @@ def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir
         with open(source, "w", encoding="utf-8") as handle:
             for i in range(count):
                 handle.write(texts[i % len(texts)] + "\n")
-        command = [sys.executable, "-m", "model", "classify-file", str(source), str(destination),
-                   "--precision", precision, "--no-progress"]
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
+        process = subprocess.run(
+            [sys.executable, "-c", STREAM_CHILD, str(source), str(destination), precision],
+            env=env, capture_output=True, text=True,
+        )
         seconds = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"classify-file failed: {process.stderr.read().decode()[-2000:]}")
+        if process.returncode != 0:
+            raise RuntimeError(f"classify-file failed: {process.stderr[-2000:]}")
+        report = json.loads(process.stdout.strip().splitlines()[-1])
         lines = sum(1 for _ in open(destination, encoding="utf-8"))
-        if lines != count:
-            raise RuntimeError(f"classify-file wrote {lines} lines for {count} sentences")
-        peak = usage.ru_maxrss / 1024  # Linux reports KiB
+        if report["code"] != 0 or lines != count:
+            raise RuntimeError(f"classify-file exited {report['code']} and wrote {lines} lines for {count} sentences")
+        peak = report["peak_kib"] / 1024
         rows.append({"sentences": count, "peak_rss_mib": round(peak), "seconds": round(seconds, 1),
                      "sentences_per_second": round(count / seconds, 1), "precision": precision})
         print(f"  {count:>7,} sentences: peak RSS {peak:,.0f} MiB, {seconds:.0f} s ({count / seconds:.0f} sent/s)", flush=True)
@@ -177,11 +193,11 @@ def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir
     return rows
 
 
-def training_run(per_token: float, ceiling: dict, workdir: Path) -> dict:
-    """A full training run with the shipped recipe; throughput from its own record."""
+def training_run(per_token: float, ceiling: dict, output_dir: Path) -> dict:
+    """A full training run with the shipped recipe into `output_dir`; throughput from its own record."""
     from training import TrainConfig, train
 
-    record = train(TrainConfig(output_dir=str(workdir / "model")))
+    record = train(TrainConfig(output_dir=str(output_dir)))
     tokens_per_second = record["train_tokens_per_second"]
     gflops = 3 * per_token * tokens_per_second / 1e9  # forward + backward ~ 3x forward
     return {
@@ -291,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentences", type=int, default=2000, help="size of the fixed inference set (default 2000)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 256])
     parser.add_argument("--stream", type=int, nargs="*", default=[10_000, 100_000], help="streamed file sizes for peak RSS")
-    parser.add_argument("--no-training", action="store_true", help="skip the full training run (~7 minutes)")
+    parser.add_argument("--no-training", action="store_true", help="skip the full training run (~8 minutes)")
+    parser.add_argument("--train-output", type=Path, default=None, help="keep the trained checkpoint here (default: discarded)")
     parser.add_argument("--no-cold-start", action="store_true", help="skip the fresh-process timings")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 sentences, batch 32, 2,000 streamed, no training")
     parser.add_argument("--model", type=Path, default=None, help="checkpoint directory (default: the shipped model)")
@@ -342,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             result["stream"] = stream_peak_rss(texts, args.stream, precision, workdir)
         if not args.no_training:
             print("full training run (the shipped recipe) ...", flush=True)
-            result["training"] = training_run(per_token, ceiling, workdir)
+            result["training"] = training_run(per_token, ceiling, args.train_output or workdir / "model")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     markdown = to_markdown(result)
