@@ -84,3 +84,28 @@ def test_hard_negatives_share(rows):
 
 def test_every_act_has_a_speaker(rows):
     assert all(r.speaker for r in rows if r.label in ACT_LABELS)
+
+
+BENCHMARKS = SEEDS_DIR.parent.parent / "shared" / "benchmarks"
+ECHO_THRESHOLD = 0.6
+"""Word-level TF-IDF cosine above which a corpus sentence counts as an echo of an external one.
+Background facts told in our own words reach ~0.55 (the same event, the same names)."""
+
+
+def test_no_sentence_echoes_the_external_benchmarks(rows):
+    """Our writing must not copy or paraphrase ../shared/benchmarks/ (evaluation only)."""
+    import json
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    files = sorted(BENCHMARKS.glob("*.jsonl"))
+    if not files:
+        pytest.skip("no ../shared/benchmarks/ beside the checkout")
+    external = [json.loads(line)["text"] for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ours = [r.text for r in rows if r.doc_id != USER_SEED]
+    vectorizer = TfidfVectorizer(sublinear_tf=True).fit(ours + external)
+    similarity = cosine_similarity(vectorizer.transform(external), vectorizer.transform(ours))
+    echoes = [(external[i][:80], ours[similarity[i].argmax()][:80]) for i in range(len(external))
+              if similarity[i].max() > ECHO_THRESHOLD]
+    assert echoes == []
