@@ -210,7 +210,8 @@ class Classifier:
         """This classifier with its weights in `precision` ("fp32" or "bf16"); made once, then reused.
 
         bf16 falls back to fp32, with a RuntimeWarning, where the device lacks native bf16.
-        Logits always come back as fp32, and bias and temperature apply unchanged.
+        Logits always come back as fp32, and bias and temperature apply unchanged. Casting a
+        bf16 classifier back to fp32 keeps the bf16 rounding: load the checkpoint again instead.
         """
         precision = resolve_precision(precision, self.device)
         if precision == self.precision:
