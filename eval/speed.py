@@ -256,13 +256,14 @@ def to_markdown(result: dict) -> str:
         + f"; the model costs {result['gflop_per_token']:.4f} GFLOP per token (forward). "
         f"Fixed set: {result['sentences']:,} corpus sentences, {result['real_tokens']:,} real tokens "
         f"({result['real_tokens'] / result['sentences']:.1f} per sentence).", "",
-        "| engine | batch | sentences/s | real tokens/s | GFLOP/s | of fp32 ceiling |",
-        "|---|---|---|---|---|---|",
+        "| engine | batch | sentences/s | real tokens/s | GFLOP/s | of fp32 ceiling | of bf16 ceiling |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in result["inference"]:
+        of_bf16 = f"{r['fraction_of_bf16_ceiling']:.0%}" if "fraction_of_bf16_ceiling" in r else ""
         lines.append(
             f"| {r['engine']} | {r['batch_size']} | {r['sentences_per_second']:,.1f} | {r['tokens_per_second']:,} | "
-            f"{r['gflops']:.1f} | {r['fraction_of_fp32_ceiling']:.0%} |"
+            f"{r['gflops']:.1f} | {r['fraction_of_fp32_ceiling']:.0%} | {of_bf16} |"
         )
     parity = result["parity"]
     lines += ["", f"Parity on the test split ({parity['test_sentences']:,} sentences): macro-F1 fp32 "
@@ -287,6 +288,11 @@ def to_markdown(result: dict) -> str:
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {'yes' if met else 'no'} |" for name, value, met in summarise(result)]
     return "\n".join(lines) + "\n"
+
+
+def render(path: Path) -> str:
+    """speed.md again from a saved speed.json (after a change to the report's layout)."""
+    return to_markdown(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _machine() -> dict:
