@@ -43,8 +43,9 @@ SKLEARN_ROWS = {
 }
 
 
-def bootstrap_interval(gold, predicted, groups=None, resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile interval of macro-F1, resampling whole groups (documents) when given."""
+def bootstrap_intervals(gold, predicted, groups=None, resamples: int = 1000, seed: int = 0) -> dict:
+    """95% percentile intervals of macro-F1 ("macro") and of each label's F1 ("per_class", in
+    LABELS order), from one set of resamples of whole groups (documents) when given."""
     from sklearn.metrics import f1_score
 
     gold, predicted = np.array(gold), np.array(predicted)
@@ -52,12 +53,17 @@ def bootstrap_interval(gold, predicted, groups=None, resamples: int = 1000, seed
     members = {g: np.flatnonzero(groups == g) for g in np.unique(groups)}
     keys = list(members)
     rng = np.random.default_rng(seed)
-    scores = []
+    per_class = []
     for _ in range(resamples):
         index = np.concatenate([members[keys[i]] for i in rng.integers(0, len(keys), len(keys))])
-        scores.append(f1_score(gold[index], predicted[index], labels=list(LABELS), average="macro", zero_division=0))
-    low, high = np.percentile(scores, [2.5, 97.5])
-    return round(float(low), 4), round(float(high), 4)
+        per_class.append(f1_score(gold[index], predicted[index], labels=list(LABELS), average=None, zero_division=0))
+    per_class = np.array(per_class)
+
+    def interval(values) -> tuple[float, float]:
+        low, high = np.percentile(values, [2.5, 97.5])
+        return round(float(low), 4), round(float(high), 4)
+
+    return {"macro": interval(per_class.mean(axis=1)), "per_class": [interval(per_class[:, k]) for k in range(len(LABELS))]}
 
 
 def timed_predict(predict, texts) -> tuple[list[str], float]:
@@ -130,8 +136,10 @@ def _score_run(name, seed, predict, dev, sets, train_seconds) -> dict:
     for set_name, (texts, gold, groups) in sets.items():
         predicted, speed = timed_predict(predict, texts)
         report = score(name, gold, predicted)
+        intervals = bootstrap_intervals(gold, predicted, groups)
         run[set_name] = {"macro_f1": round(report.macro_f1, 4), "f1": [round(f, 4) for f in report.f1],
-                         "interval": bootstrap_interval(gold, predicted, groups), "sentences_per_second": speed}
+                         "interval": intervals["macro"], "f1_intervals": intervals["per_class"],
+                         "sentences_per_second": speed}
     print(f"[benchmark] {name} seed {seed}: dev {run['dev_macro_f1']:.3f}, test {run['test']['macro_f1']:.3f}", flush=True)
     return run
 
