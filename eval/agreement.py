@@ -26,13 +26,17 @@ SHARES = {"allegation": 0.15, "denial": 0.15, "threat": 0.15, "mediation_call": 
 """The sample's mix: acts over-drawn so that each label's kappa rests on enough sentences."""
 
 
-def draw_sample(n: int = 520, seed: int = 13, per_document: int = 3, directory: Path | None = None) -> tuple[list[dict], list[dict]]:
-    """Sentences drawn across labels (SHARES) and documents (at most `per_document` each).
+def draw_sample(
+    n: int = 520, seed: int = 13, per_document: int = 3, directory: Path | None = None, only: tuple[str, ...] = ()
+) -> tuple[list[dict], list[dict]]:
+    """Sentences drawn across labels (SHARES) and documents (at most `per_document` each),
+    from the documents whose ids start with one of `only` (all documents when empty).
 
     Returns the blind sample (ids and texts) and the first annotation's labels for it.
     """
     rng = random.Random(seed)
-    rows = [r for r in (read_annotations(directory) if directory else read_annotations()) if r.label is not None]
+    rows = [r for r in (read_annotations(directory) if directory else read_annotations())
+            if r.label is not None and (not only or r.doc_id.startswith(tuple(only)))]
     rng.shuffle(rows)
     taken, per_doc = [], Counter()
     for label, share in SHARES.items():
@@ -107,10 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=AGREEMENT_DIR, help="default: data/agreement (round1/ holds the first round)")
     parser.add_argument("--n", type=int, default=520)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--per-document", type=int, default=3, help="at most this many sentences per document")
+    parser.add_argument("--only", nargs="*", default=[], help="sample only documents whose ids start with these prefixes")
     args = parser.parse_args(argv)
     if args.action == "sample":
         args.dir.mkdir(parents=True, exist_ok=True)
-        blind, first = draw_sample(args.n, args.seed)
+        blind, first = draw_sample(args.n, args.seed, args.per_document, only=tuple(args.only))
         for name, rows in (("sentences.jsonl", blind), ("first.jsonl", first)):
             (args.dir / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         print(f"wrote {len(blind)} sentences to {args.dir / 'sentences.jsonl'} and their labels to first.jsonl")
