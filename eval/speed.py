@@ -210,10 +210,10 @@ def training_run(per_token: float, ceiling: dict, output_dir: Path) -> dict:
 
 
 def macro_f1(gold, probabilities) -> float:
-    from sklearn.metrics import f1_score
+    """Macro-F1 of the argmax labels, through the project's report (eval.report.score)."""
+    from eval.report import score
 
-    predicted = [LABELS[i] for i in probabilities.argmax(-1).tolist()]
-    return float(f1_score(gold, predicted, labels=list(LABELS), average="macro", zero_division=0))
+    return score("speed", gold, [LABELS[i] for i in probabilities.argmax(-1).tolist()]).macro_f1
 
 
 def summarise(result: dict) -> list[tuple[str, str, bool]]:
@@ -288,11 +288,6 @@ def to_markdown(result: dict) -> str:
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {'yes' if met else 'no'} |" for name, value, met in summarise(result)]
     return "\n".join(lines) + "\n"
-
-
-def render(path: Path) -> str:
-    """speed.md again from a saved speed.json (after a change to the report's layout)."""
-    return to_markdown(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _machine() -> dict:

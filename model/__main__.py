@@ -26,10 +26,10 @@ def export(out: Path, model_dir: Path | None) -> Path:
 
     import torch
 
-    from model.encoder import LeanBertClassifier
-
     classifier = load_classifier(model_dir).merged()
-    model = classifier.model.to_transformers() if isinstance(classifier.model, LeanBertClassifier) else copy.deepcopy(classifier.model)
+    model = classifier.transformers_model()
+    if model is classifier.model:  # the head is edited below: never the cached classifier's own
+        model = copy.deepcopy(model)
     head = model.classifier
     with torch.no_grad():
         head.bias.add_(torch.tensor(classifier.bias, dtype=head.bias.dtype))

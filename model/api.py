@@ -9,6 +9,7 @@ that directory as `model=` (or set STANCEFRAME_MODEL) to use a model you trained
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import sys
@@ -234,14 +235,7 @@ def _read_records(source: Path) -> Iterator[dict]:
 
 
 def _chunks(records: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    chunk: list[dict] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return iter(lambda: list(itertools.islice(records, size)), [])
 
 
 def _count_lines(path: Path) -> int | None:

@@ -195,11 +195,15 @@ class Classifier:
             (path / "README.md").unlink(missing_ok=True)  # peft's empty card; ours is model/README.md
             calibration["base_model_sha256"] = file_sha256(base_model_path() / "model.safetensors")
         else:
-            model = self.model.to_transformers() if isinstance(self.model, encoder.LeanBertClassifier) else self.model
-            model.save_pretrained(path, safe_serialization=True)
+            self.transformers_model().save_pretrained(path, safe_serialization=True)
             self.tokenizer.save_pretrained(path)
         (path / CALIBRATION_FILE).write_text(json.dumps(calibration, indent=2) + "\n", encoding="utf-8")
         return path
+
+    def transformers_model(self) -> torch.nn.Module:
+        """The weights as a transformers model (for save_pretrained, export, pipeline): the lean
+        inference encoder converts to a new BertForSequenceClassification, any other model is itself."""
+        return self.model.to_transformers() if isinstance(self.model, encoder.LeanBertClassifier) else self.model
 
     def merged(self) -> "Classifier":
         """The same classifier with any LoRA adapter folded into the weights (faster inference)."""
