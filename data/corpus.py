@@ -188,6 +188,9 @@ def corpus_hash(directory: str | Path = ANNOTATIONS_DIR) -> str:
 def read_labelled_file(path: str | Path) -> tuple[list[str], list[str]]:
     """Read any annotated file for evaluation: JSONL, or TSV/CSV with `text` and `label` columns.
 
+    A JSONL whose rows carry `story`, `start`, `end` and `sha256` instead of `text` (stand-off
+    labels, as in data/realdev/voa_dev.jsonl) gets its text from the stories (data/realdev.py).
+
     Rows with a null label (skipped segments) are left out.
 
     Raises:
@@ -214,6 +217,10 @@ def read_labelled_file(path: str | Path) -> tuple[list[str], list[str]]:
                     records.append((line_no, json.loads(line)))
                 except json.JSONDecodeError as error:
                     raise CorpusError(f"{path}:{line_no}: not valid JSON ({error.msg})") from None
+    from data.realdev import is_standoff, resolve  # here, not at the top: data.realdev imports this module
+
+    if records and all(is_standoff(record) for _, record in records):
+        records = resolve(records, str(path))  # stand-off rows: the text is rebuilt from the stories
     texts, labels = [], []
     for line_no, record in records:
         where = f"{path}:{line_no}"

@@ -108,7 +108,8 @@ def _records(path: Path) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval agreement", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", nargs="?", choices=("sample", "score"), default="score")
-    parser.add_argument("--dir", type=Path, default=AGREEMENT_DIR, help="default: data/agreement (round1/ holds the first round)")
+    parser.add_argument("--dir", type=Path, default=AGREEMENT_DIR,
+                        help="default: data/agreement (round1/ holds the first round); data/realdev: the real-text dev set")
     parser.add_argument("--n", type=int, default=520)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--per-document", type=int, default=3, help="at most this many sentences per document")
@@ -136,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     adjudication_path = args.dir / "adjudication.jsonl"
     adjudicated = read_labels(adjudication_path) if adjudication_path.exists() else {}
     open_cases = [d["id"] for d in result["disagreements"] if d["id"] not in adjudicated]
-    status = adjudication_status(args.dir / "first.jsonl", adjudication_path) if adjudicated else None
+    # The corpus check matches by text; stand-off sets (data/realdev) carry none and are not in the corpus.
+    has_text = all("text" in r for r in _records(args.dir / "first.jsonl"))
+    status = adjudication_status(args.dir / "first.jsonl", adjudication_path) if adjudicated and has_text else None
     print(f"adjudicated: {len(adjudicated)}, open: {len(open_cases)}")
     if status:
         print(f"adjudicated labels the corpus carries: {status['in_corpus']}; differing: {status['differs']}; "

@@ -18,7 +18,8 @@ Args:
     references: gold label ids.
     num_labels: how many labels there are; every id in range(num_labels) is reported, even absent ones.
 Returns:
-    precision, recall, f1, support: lists indexed by label id; macro_f1, micro_f1, accuracy: floats;
+    precision, recall, f1, support: lists indexed by label id; macro_f1 (over the labels present in
+    the references or the predictions), micro_f1, accuracy: floats;
     confusion_matrix: rows are gold labels, columns predictions.
 """
 
@@ -38,7 +39,11 @@ class PerClass(evaluate.Metric):
         precision, recall, f1, support = precision_recall_fscore_support(
             references, predictions, labels=labels, zero_division=0
         )
-        macro = precision_recall_fscore_support(references, predictions, labels=labels, average="macro", zero_division=0)
+        # Macro-F1 averages over the labels that occur in the gold labels or the predictions
+        # (sklearn's own default): a set with no mediation_call at all (data/realdev) is not
+        # scored 0 on it, while false alarms of an absent label still count against the model.
+        present = sorted(set(references) | set(predictions))
+        macro = precision_recall_fscore_support(references, predictions, labels=present, average="macro", zero_division=0)
         micro = precision_recall_fscore_support(references, predictions, labels=labels, average="micro", zero_division=0)
         return {
             "precision": [float(x) for x in precision],
