@@ -2,7 +2,8 @@
 
 Also: python -m eval benchmark (the ladder; eval/benchmark.py), python -m eval agreement [sample]
 (inter-annotator agreement; eval/agreement.py), python -m eval speed (throughput, cold start,
-memory, training time; eval/speed.py).
+memory, training time; eval/speed.py), python -m eval errors (errors grouped by pair and slice;
+eval/errors.py).
 
 Reports per-class precision, recall, F1 and support, macro and micro F1 and the confusion
 matrix for the model and the baselines (majority class, TF-IDF + logistic regression), all
@@ -39,7 +40,7 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool 
 
 
 SUBCOMMANDS = {
-    "agreement": "eval.agreement", "benchmark": "eval.benchmark", "calibration": "eval.calibration", "speed": "eval.speed",
+    "agreement": "eval.agreement", "benchmark": "eval.benchmark", "calibration": "eval.calibration", "speed": "eval.speed", "errors": "eval.errors", "behaviour": "eval.behaviour",
 }
 
 

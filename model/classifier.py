@@ -255,6 +255,10 @@ class Classifier:
         """Calibrated probabilities in LABELS order, shape (len(texts), len(LABELS))."""
         return self.calibrate(self.logits(texts, batch_size))
 
+    def predict(self, texts: list[str], batch_size: int = 64) -> list[str]:
+        """The label names of the argmax of the calibrated distribution, in the order of `texts`."""
+        return [LABELS[i] for i in self.predict_proba(texts, batch_size).argmax(-1).tolist()]
+
     def calibrate(self, logits: torch.Tensor) -> torch.Tensor:
         """Probabilities from raw logits: softmax((logits + bias) / temperature)."""
         return torch.softmax((logits + torch.tensor(self.bias)) / self.temperature, dim=-1)
