@@ -72,3 +72,27 @@ def test_speed_smoke(tmp_path):
     assert result["stream"][0]["sentences"] == 100 and result["stream"][0]["peak_rss_mib"] > 0
     assert result["parity"]["pipeline_label_agreement"] > 0.95
     assert "| target | measured | met |" in out.stdout and (tmp_path / "speed.md").exists()
+
+
+def test_distillation_trains_from_soft_labels_and_the_pool(tiny_model_dir, tmp_path):
+    from data import load_corpus
+    from training.distill import text_key
+
+    train = load_corpus()["train"].shuffle(seed=13).select(range(32))
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    (pool / "u.txt").write_text("# genre: test\n\nTalks resumed on Monday. The minister vowed to strike back.\n")
+    soft = tmp_path / "soft.jsonl"
+    rows = [{"sha256": text_key(t), "logits": [0.1, 0.2, 0.3, 0.4, 2.0]} for t in list(train["text"])[:20]]
+    rows += [{"sha256": text_key(t), "logits": [0, 0, 3, 0, 0]} for t in ("Talks resumed on Monday.", "The minister vowed to strike back.")]
+    soft.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ckpt = tmp_path / "student"
+    run("training", "--base-model", str(tiny_model_dir), "--method", "full", "--output-dir", str(ckpt),
+        "--epochs", "1", "--max-train-samples", "32", "--batch-size", "8", "--soft-labels", str(soft),
+        "--unlabelled-dir", str(pool), "--factual-prior", "None")
+    record = json.loads((ckpt / "training.json").read_text())
+    assert record["distillation"]["train_with_teacher"] == 20 and record["distillation"]["train_without_teacher"] == 12
+    assert record["distillation"]["unlabelled_pool"] == 2 and record["train_sentences"] == 34
+    assert record["config"]["factual_prior"] is None and record["bias"] == [0.0] * 5
+    missing = run("training", "--soft-labels", str(tmp_path / "none.jsonl"), "--output-dir", str(tmp_path / "x"), check=False)
+    assert missing.returncode == 1 and "python -m training.distill label" in missing.stderr

@@ -16,20 +16,32 @@ def _boolean(text: str) -> bool:
     return text.lower() in ("true", "1", "yes")
 
 
+def _optional(kind):
+    """A flag type that also takes "none" (for fields whose default may be None)."""
+
+    def parse(text: str):
+        return None if text.lower() == "none" else kind(text)
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def parse_config(argv: list[str] | None = None) -> TrainConfig:
     """Build a TrainConfig from flags named after its fields (--learning-rate 5e-5)."""
     parser = argparse.ArgumentParser(prog="python -m training", description="Fine-tune the classifier on the corpus.")
-    parser.add_argument("--config", help="a JSON file of TrainConfig fields (flags override it)")
+    parser.add_argument("--config", default=None, help="a JSON file of TrainConfig fields (flags override it)")
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
         kind = {"int": int, "float": float, "bool": _boolean}.get(type(getattr(defaults, f.name)).__name__, str)
         if f.name in ("max_train_samples",):
             kind = int
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=None, help=f"(default: {getattr(defaults, f.name)})")
+        if "None" in str(f.type):
+            kind = _optional(kind if f.name != "factual_prior" else float)
+        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=argparse.SUPPRESS, help=f"(default: {getattr(defaults, f.name)})")
     args = vars(parser.parse_args(argv))
     base = TrainConfig.from_json(args.pop("config")) if args.get("config") else defaults
     args.pop("config", None)
-    return dataclasses.replace(base, **{k: v for k, v in args.items() if v is not None})
+    return dataclasses.replace(base, **args)  # only the flags given: SUPPRESS leaves the rest out
 
 
 def main(argv: list[str] | None = None) -> int:

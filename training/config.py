@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from data.corpus import ANNOTATIONS_DIR
+from data.corpus import ANNOTATIONS_DIR, PACKAGE_DIR
 from model.api import TRAINED_DIR
+
+UNLABELLED_DIR = PACKAGE_DIR / "unlabelled"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,17 @@ class TrainConfig:
     factual_prior: float | None = 0.70
     """Share of factual_report in the text the model will label (real wire copy: about 70%).
     The factual_report logit offset is chosen on dev reweighted to this mix; None: no offset."""
+    soft_labels: str | None = None
+    """A teacher's logits (data/soft_labels/*.jsonl, training/distill.py): distil from them, and
+    also train on the unlabelled pool (`unlabelled_dir`) through the teacher's labels alone."""
+    distill_weight: float = 0.5
+    """With soft_labels: the share of the KL term against the teacher (the rest is cross-entropy on gold)."""
+    distill_temperature: float = 2.0
+    """With soft_labels: the softmax temperature of the KL term."""
+    unlabelled_dir: str = str(UNLABELLED_DIR)
+    """With soft_labels: .txt files of our own unlabelled writing that the teacher labelled."""
+    label_smoothing: float = 0.0
+    """Label smoothing of the cross-entropy on gold labels (0 = none)."""
     max_train_samples: int | None = None
     """Train on only the first N shuffled training sentences (quick checks and tests)."""
     device: str = "auto"
@@ -65,6 +78,9 @@ class TrainConfig:
             "lora_r": self.lora_r >= 1,
             "lora_dropout": 0 <= self.lora_dropout < 1,
             "factual_prior": self.factual_prior is None or 0 < self.factual_prior < 1,
+            "distill_weight": 0 <= self.distill_weight <= 1,
+            "distill_temperature": self.distill_temperature > 0,
+            "label_smoothing": 0 <= self.label_smoothing < 1,
         }
         if self.method == "lora" and self.base_model is not None:
             raise ValueError(

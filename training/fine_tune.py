@@ -38,6 +38,9 @@ def train(config: TrainConfig) -> dict:
     train_set = corpus["train"].shuffle(seed=config.seed)
     if config.max_train_samples:
         train_set = train_set.select(range(min(config.max_train_samples, len(train_set))))
+    soft_count = None
+    if config.soft_labels:
+        train_set, soft_count = with_teacher(train_set, config)
     classifier = Classifier.new(config.base_model)
     classifier.max_length = config.max_length
     if config.method == "lora":
@@ -61,13 +64,18 @@ def train(config: TrainConfig) -> dict:
         eval_strategy="no",
         logging_steps=20,
         report_to="none",
+        label_smoothing_factor=config.label_smoothing,
+        remove_unused_columns=not config.soft_labels,  # the distillation loss reads teacher_logits
     )
-    trainer = Trainer(
-        model=classifier.model,
-        args=args,
-        train_dataset=tokenized,
-        data_collator=DataCollatorWithPadding(classifier.tokenizer),
-    )
+    common = {"model": classifier.model, "args": args, "train_dataset": tokenized,
+              "data_collator": DataCollatorWithPadding(classifier.tokenizer)}
+    if config.soft_labels:
+        from training.distill import DistillTrainer
+
+        trainer = DistillTrainer(**common, distill_weight=config.distill_weight,
+                                 distill_temperature=config.distill_temperature)
+    else:
+        trainer = Trainer(**common)
     started = time.perf_counter()
     result = trainer.train()
     seconds = time.perf_counter() - started
@@ -83,6 +91,7 @@ def train(config: TrainConfig) -> dict:
         "config": json.loads(config.to_json()),
         "data_hash": corpus_hash(config.corpus_dir),
         "train_sentences": len(train_set),
+        "distillation": soft_count,
         "train_seconds": round(seconds, 1),
         "train_sentences_per_second": round(len(train_set) * config.epochs / seconds, 1),
         "train_tokens_per_second": round(sum(tokenized["length"]) * config.epochs / seconds, 1),
@@ -95,6 +104,35 @@ def train(config: TrainConfig) -> dict:
     }
     save(classifier, record, Path(config.output_dir))
     return record
+
+
+def with_teacher(train_set, config: TrainConfig):
+    """The train split plus the unlabelled pool, each sentence with its teacher logits (training/distill.py).
+
+    Returns the dataset (text, label, teacher_logits, has_teacher; label -100 for the pool) and
+    counts of what the soft labels cover. Train sentences the teacher never saw (annotations added
+    after `python -m training.distill label`) keep their gold label alone, with a warning.
+    """
+    import datasets
+
+    from training.distill import NO_LABEL, attach_soft_labels, read_soft_labels, text_key, unlabelled_sentences
+
+    soft = read_soft_labels(config.soft_labels)
+    pool = [t for t in dict.fromkeys(unlabelled_sentences(config.unlabelled_dir)) if text_key(t) in soft]
+    texts = list(train_set["text"]) + pool
+    labels = list(train_set["label"]) + [NO_LABEL] * len(pool)
+    logits, flags = attach_soft_labels(texts, soft, len(LABELS))
+    missing = len(train_set) - sum(flags[: len(train_set)])
+    if missing:
+        log.warning("%d of %d train sentences have no teacher label in %s: they train on their gold label alone "
+                    "(relabel with `python -m training.distill label`)", missing, len(train_set), config.soft_labels)
+    dataset = datasets.Dataset.from_dict(
+        {"text": texts, "label": labels, "teacher_logits": logits, "has_teacher": flags}
+    ).shuffle(seed=config.seed)
+    counts = {"soft_labels": config.soft_labels, "train_with_teacher": len(train_set) - missing,
+              "train_without_teacher": missing, "unlabelled_pool": len(pool),
+              "weight": config.distill_weight, "temperature": config.distill_temperature}
+    return dataset, counts
 
 
 def with_lora(model, config: TrainConfig):
@@ -134,7 +172,7 @@ def _tokenize(dataset, tokenizer, max_length: int):
     def encode(batch):
         return tokenizer(batch["text"], truncation=True, max_length=max_length)
 
-    keep = {"input_ids", "attention_mask", "token_type_ids", "label"}
+    keep = {"input_ids", "attention_mask", "token_type_ids", "label", "teacher_logits", "has_teacher"}
     encoded = dataset.map(encode, batched=True, desc="tokenizing")
     encoded = encoded.remove_columns([c for c in encoded.column_names if c not in keep])
     return encoded.map(lambda row: {"length": len(row["input_ids"])}, desc="measuring lengths")

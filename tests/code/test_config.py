@@ -25,3 +25,11 @@ def test_flags_and_json_round_trip(tmp_path):
 def test_lora_needs_the_packaged_base():
     with pytest.raises(ValueError, match="adapts the packaged base model only"):
         TrainConfig(method="lora", base_model="/some/other/model")
+
+
+def test_none_and_unset_flags():
+    config = parse_config(["--factual-prior", "None", "--soft-labels", "data/soft_labels/mpnet.jsonl"])
+    assert config.factual_prior is None and config.soft_labels == "data/soft_labels/mpnet.jsonl"
+    assert parse_config([]).factual_prior == TrainConfig().factual_prior
+    with pytest.raises(ValueError, match="distill_weight"):
+        TrainConfig(distill_weight=2)
