@@ -2,8 +2,9 @@
 
 Also: python -m eval benchmark (the ladder; eval/benchmark.py), python -m eval agreement [sample]
 (inter-annotator agreement; eval/agreement.py), python -m eval speed (throughput, cold start,
-memory, training time; eval/speed.py), python -m eval errors (errors grouped by pair and slice;
-eval/errors.py).
+memory, training time; eval/speed.py), python -m eval realtext (the real-text sets beside the test
+split, with intervals and ECE; eval/realtext.py), python -m eval errors (errors grouped by pair
+and slice; eval/errors.py), python -m eval behaviour (the CheckList-style suite; eval/behaviour.py).
 
 Reports per-class precision, recall, F1 and support, macro and micro F1 and the confusion
 matrix for the model and the baselines (majority class, TF-IDF + logistic regression), all
@@ -40,7 +41,8 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool 
 
 
 SUBCOMMANDS = {
-    "agreement": "eval.agreement", "benchmark": "eval.benchmark", "calibration": "eval.calibration", "speed": "eval.speed", "errors": "eval.errors", "behaviour": "eval.behaviour",
+    "agreement": "eval.agreement", "behaviour": "eval.behaviour", "benchmark": "eval.benchmark",
+    "calibration": "eval.calibration", "errors": "eval.errors", "realtext": "eval.realtext", "speed": "eval.speed",
 }
 
 

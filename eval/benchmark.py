@@ -63,7 +63,10 @@ def bootstrap_intervals(gold, predicted, groups=None, resamples: int = 1000, see
         low, high = np.percentile(values, [2.5, 97.5])
         return round(float(low), 4), round(float(high), 4)
 
-    return {"macro": interval(per_class.mean(axis=1)), "per_class": [interval(per_class[:, k]) for k in range(len(LABELS))]}
+    # Macro over the labels present in the whole set's gold or predictions, as eval/per_class.py does.
+    present = [k for k, label in enumerate(LABELS) if label in set(gold) | set(predicted)]
+    macro = per_class[:, present].mean(axis=1)
+    return {"macro": interval(macro), "per_class": [interval(per_class[:, k]) for k in range(len(LABELS))]}
 
 
 def timed_predict(predict, texts) -> tuple[list[str], float]:
