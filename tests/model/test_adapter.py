@@ -30,6 +30,7 @@ def test_adapter_is_small_and_round_trips(adapter_dir):
     path, logits = adapter_dir
     assert {p.name for p in path.iterdir()} == {"adapter_config.json", "adapter_model.safetensors", "stanceframe.json"}
     assert (path / "adapter_model.safetensors").stat().st_size < 10 * 2**20
+    assert json.loads((path / "adapter_config.json").read_text())["base_model_name_or_path"] == "sentence-transformers/all-MiniLM-L6-v2"
     loaded = Classifier.from_pretrained(path, device="cpu")
     assert loaded.temperature == pytest.approx(1.3) and loaded.bias[-1] == 0.5
     assert torch.allclose(loaded.logits(TEXTS), logits, atol=1e-4)
