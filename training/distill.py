@@ -154,13 +154,27 @@ def label(teacher: str | Path, out: str | Path, corpus_dir=None, unlabelled_dir=
     out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     weights = Path(teacher) / "model.safetensors"
     summary = {
-        "teacher": str(teacher), "sentences": len(rows), "train_split_sentences": len(corpus["train"]),
+        "teacher": str(teacher), "teacher_training": _teacher_record(Path(teacher)), "sentences": len(rows), "train_split_sentences": len(corpus["train"]),
         "split_seed": split_seed, "corpus_hash": corpus_hash(corpus_dir or ANNOTATIONS_DIR),
         "teacher_weights_sha256": file_sha256(weights) if weights.is_file() else None,
         "soft_labels_sha256": file_sha256(out),
     }
     out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def _teacher_record(teacher: Path) -> dict | None:
+    """The teacher's recipe and dev score from its training.json, with folder names instead of paths."""
+    path = teacher / "training.json"
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    config = dict(record.get("config", {}))
+    for key in ("base_model", "output_dir", "corpus_dir", "unlabelled_dir", "soft_labels"):
+        if config.get(key):
+            config[key] = Path(config[key]).name
+    return {"config": config, "data_hash": record.get("data_hash"), "dev": record.get("dev"),
+            "train_seconds": record.get("train_seconds")}
 
 
 def main(argv: list[str] | None = None) -> int:
