@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 LABELS: tuple[str, ...] = ("allegation", "denial", "threat", "mediation_call", "factual_report")
-"""The five labels of ../shared/CODEBOOK.md, in the order every probability vector uses."""
+"""The five labels of data/CODEBOOK.md, in the order every probability vector uses."""
 
 ACT_LABELS: tuple[str, ...] = LABELS[:4]
 """The four speech acts; `factual_report` is everything else."""

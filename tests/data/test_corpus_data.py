@@ -109,3 +109,13 @@ def test_no_sentence_echoes_the_external_benchmarks(rows):
     echoes = [(external[i][:80], ours[similarity[i].argmax()][:80]) for i in range(len(external))
               if similarity[i].max() > ECHO_THRESHOLD]
     assert echoes == []
+
+
+def test_the_codebook_copy_matches_the_teams():
+    """data/CODEBOOK.md is the project's own copy of the specification (a user's clone has no ../shared)."""
+    from data.corpus import PACKAGE_DIR
+
+    team = PACKAGE_DIR.parent.parent / "shared" / "CODEBOOK.md"
+    if not team.is_file():
+        pytest.skip("no ../shared/CODEBOOK.md beside the repository")
+    assert (PACKAGE_DIR / "CODEBOOK.md").read_text(encoding="utf-8") == team.read_text(encoding="utf-8")
