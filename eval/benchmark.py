@@ -112,7 +112,8 @@ def run_ladder(seeds: list[int], out: Path, epochs: float, external: list[Path])
     for path in external:
         texts, gold = read_labelled_file(path)
         ids = [json.loads(line).get("id", "") for line in path.read_text().splitlines() if line.strip()]
-        groups = [i.split("-")[0] for i in ids] if all(ids) and len(ids) == len(texts) else None
+        # story ids: "8011117-4" (voa_public) or "8011117:4" (the stand-off real-text dev set)
+        groups = [i.split("-")[0].split(":")[0] for i in ids] if all(ids) and len(ids) == len(texts) else None
         sets[f"external: {path.name}"] = (texts, gold, groups)
     rows = []
     for name, factory in SKLEARN_ROWS.items():
@@ -199,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"annotated files marked external (default: {', '.join(EXTERNAL_SETS)} in {EXTERNAL_DIR}, when present)")
     args = parser.parse_args(argv)
     external = args.external if args.external is not None else [EXTERNAL_DIR / n for n in EXTERNAL_SETS if (EXTERNAL_DIR / n).exists()]
+    if args.external is None and (EXTERNAL_DIR / "raw" / "voa_stories.jsonl").exists():
+        from data.realdev import REAL_DEV_FILE
+
+        external.append(REAL_DEV_FILE)  # the real-text dev set: its text comes from the same folder
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     result = run_ladder(args.seeds, args.out, args.epochs, external)
