@@ -32,11 +32,11 @@ def parse_config(argv: list[str] | None = None) -> TrainConfig:
     parser.add_argument("--config", default=None, help="a JSON file of TrainConfig fields (flags override it)")
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
-        kind = {"int": int, "float": float, "bool": _boolean}.get(type(getattr(defaults, f.name)).__name__, str)
-        if f.name in ("max_train_samples",):
-            kind = int
-        if "None" in str(f.type):
-            kind = _optional(kind if f.name != "factual_prior" else float)
+        # the annotation, a string here ("float | None"), names the flag's type
+        first, *rest = [part.strip() for part in str(f.type).split("|")]
+        kind = {"int": int, "float": float, "bool": _boolean}.get(first, str)
+        if "None" in rest:
+            kind = _optional(kind)
         parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=argparse.SUPPRESS, help=f"(default: {getattr(defaults, f.name)})")
     args = vars(parser.parse_args(argv))
     base = TrainConfig.from_json(args.pop("config")) if args.get("config") else defaults
