@@ -8,7 +8,7 @@ Real reporting is not ours to copy, so `data/realdev/voa_dev.jsonl` holds no tex
 and the text is rebuilt from the stories it points into,
 `../shared/benchmarks/raw/voa_stories.jsonl` beside the repository (or the file named by the
 environment variable STANCEFRAME_VOA_STORIES). Where that file is absent the set cannot be
-used: `load_standoff` raises `SourceMissing` with a message saying so, and tests skip.
+used: `data.read_labelled_file` raises `SourceMissing` with a message saying so, and tests skip.
 
 How the set was made (data/realdev/README.md): 30 of the 45 VOA stories that no benchmark
 uses, every sentence the project's splitter yields, labelled blind by two annotators under
@@ -24,7 +24,6 @@ import os
 from pathlib import Path
 
 from data.corpus import PACKAGE_DIR, CorpusError
-from data.labels import check_label
 
 REALDEV_DIR = PACKAGE_DIR / "realdev"
 REAL_DEV_FILE = REALDEV_DIR / "voa_dev.jsonl"
@@ -99,15 +98,3 @@ def resolve(records: list[tuple[int, dict]], where: str, stories: dict[str, str]
             )
         out.append((line_no, {**record, "text": text}))
     return out
-
-
-def load_standoff(path: str | Path = REAL_DEV_FILE) -> tuple[list[str], list[str], list[str]]:
-    """(ids, texts, labels) of a stand-off file such as the real-text dev set.
-
-    Example:
-        >>> ids, texts, labels = load_standoff()  # doctest: +SKIP
-    """
-    path = Path(path)
-    records = [(n, json.loads(line)) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.strip()]
-    rows = resolve(records, str(path))
-    return [r["id"] for _, r in rows], [r["text"] for _, r in rows], [check_label(r["label"]) for _, r in rows]

@@ -24,12 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from data import LABELS, load_corpus, read_labelled_file
+from data.realdev import SHARED_BENCHMARKS
 from eval.baselines import FrozenEmbeddings, KeywordRules, majority, tfidf_logreg
 from eval.report import score
 from model import Classifier
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXTERNAL_DIR = REPO_ROOT.parent / "shared" / "benchmarks"
+EXTERNAL_DIR = SHARED_BENCHMARKS
 EXTERNAL_SETS = ("voa_public.jsonl", "cameo_plover_mapped.jsonl")
 FINE_TUNED = {
     "MiniLM full fine-tuning": ["--method", "full", "--learning-rate", "1e-4"],
@@ -67,6 +68,23 @@ def bootstrap_intervals(gold, predicted, groups=None, resamples: int = 1000, see
     present = [k for k, label in enumerate(LABELS) if label in set(gold) | set(predicted)]
     macro = per_class[:, present].mean(axis=1)
     return {"macro": interval(macro), "per_class": [interval(per_class[:, k]) for k in range(len(LABELS))]}
+
+
+def story_groups(path: Path, n: int) -> list[str] | None:
+    """The story of each labelled row of an annotated JSONL, for resampling whole stories: its
+    "story" field (stand-off rows, data/realdev) or the id before "-" (voa_public's "8011117-4").
+    None when the rows carry neither (rows are then resampled one by one)."""
+    if path.suffix != ".jsonl":
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r.get("label")]
+    if len(rows) != n:
+        return None
+    if all("story" in r for r in rows):
+        return [str(r["story"]) for r in rows]
+    if all(r.get("id") for r in rows):
+        return [str(r["id"]).split("-")[0] for r in rows]
+    return None
 
 
 def timed_predict(predict, texts) -> tuple[list[str], float]:
@@ -111,10 +129,7 @@ def run_ladder(seeds: list[int], out: Path, epochs: float, external: list[Path])
     sets = {"test": (test["text"], names(test), test["doc_id"])}
     for path in external:
         texts, gold = read_labelled_file(path)
-        ids = [json.loads(line).get("id", "") for line in path.read_text().splitlines() if line.strip()]
-        # story ids: "8011117-4" (voa_public) or "8011117:4" (the stand-off real-text dev set)
-        groups = [i.split("-")[0].split(":")[0] for i in ids] if all(ids) and len(ids) == len(texts) else None
-        sets[f"external: {path.name}"] = (texts, gold, groups)
+        sets[f"external: {path.name}"] = (texts, gold, story_groups(path, len(texts)))
     rows = []
     for name, factory in SKLEARN_ROWS.items():
         started = time.perf_counter()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from data import LABELS, CorpusError, load_corpus, read_labelled_file
 from data.realdev import REAL_DEV_FILE, SHARED_BENCHMARKS, SourceMissing
-from eval.benchmark import bootstrap_intervals
+from eval.benchmark import bootstrap_intervals, story_groups
 from eval.report import score
 from model.calibration import expected_calibration_error
 
@@ -27,19 +27,6 @@ from model.calibration import expected_calibration_error
 def real_sets() -> dict[str, Path]:
     return {"voa_dev (real, choices made here)": REAL_DEV_FILE,
             "voa_public (real, reported)": SHARED_BENCHMARKS / "voa_public.jsonl"}
-
-
-def _groups(path: Path, n: int) -> list[str] | None:
-    """Story of each labelled row: "story" (stand-off rows) or the id before "-" (voa_public)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("label")]
-    if len(rows) != n:
-        return None
-    if all("story" in r for r in rows):
-        return [str(r["story"]) for r in rows]
-    if all("id" in r for r in rows):
-        return [str(r["id"]).split("-")[0] for r in rows]
-    return None
 
 
 def score_set(classifier, texts: list[str], gold: list[str], groups=None) -> dict:
@@ -65,17 +52,15 @@ def evaluate(model_dir=None) -> dict:
     results = {"corpus test split": score_set(classifier, test["text"], [LABELS[i] for i in test["label"]], test["doc_id"])}
     skipped = {}
     for name, path in real_sets().items():
+        if not path.is_file():
+            skipped[name] = f"{path} is not here"
+            continue
         try:
             texts, gold = read_labelled_file(path)
         except SourceMissing as error:
             skipped[name] = str(error)
             continue
-        except CorpusError as error:
-            if not path.exists():
-                skipped[name] = f"{path} is not here"
-                continue
-            raise error
-        results[name] = score_set(classifier, texts, gold, _groups(path, len(texts)))
+        results[name] = score_set(classifier, texts, gold, story_groups(path, len(texts)))
     return {"model": str(model_dir or "shipped"), "sets": results, "skipped": skipped}
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from data import CorpusError, read_labelled_file
-from data.realdev import REAL_DEV_FILE, SourceMissing, load_standoff, read_stories, resolve, stories_path, text_sha256
+from data.realdev import REAL_DEV_FILE, SourceMissing, read_stories, resolve, stories_path, text_sha256
 
 STORY = "The army said rebels shelled the town. Talks resume on Monday."
 
@@ -59,6 +59,6 @@ def test_the_shipped_set_holds_no_text_and_matches_its_stories():
     assert len({r["story"] for r in rows}) == 30
     if not stories_path().is_file():
         pytest.skip(f"{stories_path()} is absent (no ../shared beside the repository)")
-    ids, texts, labels = load_standoff()
+    texts, labels = read_labelled_file(REAL_DEV_FILE)
     assert len(texts) == 837 and all(t.strip() for t in texts)
     assert labels.count("allegation") == 67 and "mediation_call" not in labels
