@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from data.corpus import ANNOTATIONS_DIR, SEEDS_DIR, alignment_problems, read_annotations, split_of
+from data.corpus import ANNOTATIONS_DIR, SEEDS_DIR, SPLIT_SEED, alignment_problems, read_annotations, split_of
 from data.labels import LABELS
 from data.sentences import split_document
 
@@ -48,7 +48,7 @@ def check(seeds: list[Path], directory: Path = ANNOTATIONS_DIR) -> list[str]:
     return problems
 
 
-def stats(seed: int = 13) -> str:
+def stats(seed: int = SPLIT_SEED) -> str:
     """Counts per label and split, as a small table."""
     counts: dict[str, Counter] = {}
     docs: dict[str, set] = {}
@@ -65,7 +65,7 @@ def stats(seed: int = 13) -> str:
     return "\n".join(lines)
 
 
-def datasheet_tables(seed: int = 13) -> str:
+def datasheet_tables(seed: int = SPLIT_SEED) -> str:
     """Markdown tables for data/README.md: counts per label by split, genre and region."""
     docs = {path.stem: split_document(path.read_text(encoding="utf-8")).metadata for path in SEEDS_DIR.glob("*.txt")}
     rows = [r for r in read_annotations() if r.label is not None]

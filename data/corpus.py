@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.files import FormatError, read_jsonl
 from data.labels import ACT_LABELS, LABELS, check_label
 from data.sentences import split_document
 
@@ -28,11 +28,13 @@ SEEDS_DIR = PACKAGE_DIR.parent / "seeds"
 SPLITS = ("train", "dev", "test")
 DEV_FRACTION = 0.12
 TEST_FRACTION = 0.20
+SPLIT_SEED = 13
+"""The seed that decides which documents are train, dev and test: every score in the model card
+and README is on the splits it draws. Defined here only; everything else imports it."""
 _OPTIONAL = ("speaker", "target", "secondary", "note", "skip")
 
-
-class CorpusError(ValueError):
-    """An annotation file breaks the format; the message names the file and line."""
+CorpusError = FormatError
+"""An annotated file breaks the format; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -65,22 +67,10 @@ def read_annotation_file(path: str | Path) -> list[Row]:
         'allegation'
     """
     path = Path(path)
-    rows = []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{line_no}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CorpusError(f"{where}: not valid JSON ({error.msg})") from None
-        rows.append(_row(record, where, str(path), line_no))
-    return rows
+    return [_row(record, f"{path}:{line_no}", str(path), line_no) for line_no, record in read_jsonl(path)]
 
 
-def _row(record: object, where: str, path: str, line_no: int) -> Row:
-    if not isinstance(record, dict):
-        raise CorpusError(f"{where}: expected a JSON object, found {type(record).__name__}")
+def _row(record: dict, where: str, path: str, line_no: int) -> Row:
     missing = [key for key in ("doc_id", "index", "text", "label") if key not in record]
     if missing:
         raise CorpusError(f"{where}: missing field(s) {missing}; every line needs doc_id, index, text, label")
@@ -96,8 +86,11 @@ def _row(record: object, where: str, path: str, line_no: int) -> Row:
                 check_label(record[key])
             except ValueError as error:
                 raise CorpusError(f"{where}: {key}: {error}") from None
+    index = record["index"]
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise CorpusError(f"{where}: index must be a whole number from 0, found {index!r}")
     extra = {key: record.get(key) or None for key in _OPTIONAL}
-    return Row(str(record["doc_id"]), int(record["index"]), text, label, path, line_no, **extra)
+    return Row(str(record["doc_id"]), index, text, label, path, line_no, **extra)
 
 
 def read_annotations(directory: str | Path = ANNOTATIONS_DIR) -> list[Row]:
@@ -123,12 +116,12 @@ def read_annotations(directory: str | Path = ANNOTATIONS_DIR) -> list[Row]:
     return rows
 
 
-def split_of(doc_id: str, seed: int) -> str:
+def split_of(doc_id: str, seed: int = SPLIT_SEED) -> str:
     """The split a document belongs to: a hash of (seed, doc_id), stable as the corpus grows.
 
     Example:
-        >>> split_of("000_a25c22efd439cb62", seed=13) in SPLITS
-        True
+        >>> split_of("000_a25c22efd439cb62")
+        'train'
     """
     digest = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
     position = int.from_bytes(digest[:8], "big") / 2**64
@@ -139,7 +132,7 @@ def split_of(doc_id: str, seed: int) -> str:
     return "train"
 
 
-def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = 13):
+def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = SPLIT_SEED):
     """Read the corpus and return a `datasets.DatasetDict` split by document.
 
     Columns: text, label (ClassLabel over LABELS), doc_id, index, speaker, target.
@@ -177,6 +170,16 @@ def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = 13):
     )
 
 
+def gold_labels(split) -> list[str]:
+    """The label names of a split from load_corpus (its `label` column holds ids in LABELS order).
+
+    Example:
+        >>> gold_labels(load_corpus()["test"])[:1]
+        ['allegation']
+    """
+    return split.features["label"].int2str(list(split["label"]))
+
+
 def corpus_hash(directory: str | Path = ANNOTATIONS_DIR) -> str:
     """SHA-256 over the annotation files' names and bytes: it changes when any label does."""
     digest = hashlib.sha256()
@@ -205,18 +208,7 @@ def read_labelled_file(path: str | Path) -> tuple[list[str], list[str]]:
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"annotated file {path} does not exist")
-    if path.suffix in (".tsv", ".csv"):
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="\t" if path.suffix == ".tsv" else ",")
-            records = [(line_no, record) for line_no, record in enumerate(reader, start=2)]
-    else:
-        records = []
-        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append((line_no, json.loads(line)))
-                except json.JSONDecodeError as error:
-                    raise CorpusError(f"{path}:{line_no}: not valid JSON ({error.msg})") from None
+    records = _read_table(path) if path.suffix in (".tsv", ".csv") else list(read_jsonl(path))
     from data.realdev import is_standoff, resolve  # here, not at the top: data.realdev imports this module
 
     if records and all(is_standoff(record) for _, record in records):
@@ -238,6 +230,39 @@ def read_labelled_file(path: str | Path) -> tuple[list[str], list[str]]:
     if not texts:
         raise CorpusError(f"{path}: no labelled rows")
     return texts, labels
+
+
+def _read_table(path: Path) -> list[tuple[int, dict]]:
+    """Rows of a CSV (Excel's, with or without a byte-order mark) or a TSV, with their line numbers.
+
+    A TSV is read without quoting, so a text that starts with a quote keeps it. A CSV quote
+    that is never closed, or that swallows a line break, is an error naming the line, not a
+    row that silently eats the rest of the file.
+    """
+    tsv = path.suffix == ".tsv"
+    options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tsv else {"delimiter": ","}
+    records = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, strict=True, **options)
+            header = next(reader, None)
+            if header is None:
+                raise CorpusError(f"{path}: empty file; expected a header row with text and label")
+            ended = reader.line_num
+            for row in reader:
+                started, ended = ended + 1, reader.line_num
+                if started != ended:
+                    raise CorpusError(f"{path}:{started}: a quoted field runs over lines {started}-{ended}; "
+                                      "is a quote left open?")
+                if row and len(row) != len(header):
+                    raise CorpusError(f"{path}:{started}: {len(row)} fields, but the header has {len(header)}")
+                if row:
+                    records.append((started, dict(zip(header, row))))
+    except csv.Error as error:
+        raise CorpusError(f"{path}:{reader.line_num}: {error} (a quote left open?)") from None
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{path}: not UTF-8 ({error.reason} at byte {error.start}); re-save it as UTF-8") from None
+    return records
 
 
 def alignment_problems(seed_path: str | Path, annotation_path: str | Path) -> list[str]:

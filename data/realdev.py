@@ -19,11 +19,11 @@ data/GUIDELINES.md (`first.jsonl`, `second.jsonl`), disagreements adjudicated
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
 from data.corpus import PACKAGE_DIR, CorpusError
+from data.files import read_jsonl
 
 REALDEV_DIR = PACKAGE_DIR / "realdev"
 REAL_DEV_FILE = REALDEV_DIR / "voa_dev.jsonl"
@@ -63,13 +63,10 @@ def read_stories(path: str | Path | None = None) -> dict[str, str]:
             "../shared/benchmarks beside the repository (or STANCEFRAME_VOA_STORIES naming the file)"
         )
     stories = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                record = json.loads(line)
-                stories[str(record["id"])] = record["text"]
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise CorpusError(f"{path}:{line_no}: not a story record ({error})") from None
+    for line_no, record in read_jsonl(path):
+        if "id" not in record or not isinstance(record.get("text"), str):
+            raise CorpusError(f"{path}:{line_no}: expected a story record with \"id\" and a string \"text\"")
+        stories[str(record["id"])] = record["text"]
     return stories
 
 

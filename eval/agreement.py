@@ -20,6 +20,7 @@ from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
 from data import LABELS, read_annotations
 from data.corpus import PACKAGE_DIR
+from data.files import FormatError, read_jsonl
 
 AGREEMENT_DIR = PACKAGE_DIR / "agreement"
 SHARES = {"allegation": 0.15, "denial": 0.15, "threat": 0.15, "mediation_call": 0.15, "factual_report": 0.40}
@@ -55,12 +56,11 @@ def draw_sample(
 
 def read_labels(path: Path) -> dict[str, str]:
     labels = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            record = json.loads(line)
-            if record["label"] not in LABELS:
-                raise ValueError(f"{path}:{line_no}: unknown label {record['label']!r}")
-            labels[record["id"]] = record["label"]
+    for line_no, record in read_jsonl(path):
+        if "id" not in record or record.get("label") not in LABELS:
+            raise FormatError(f"{path}:{line_no}: expected an \"id\" and a label from {list(LABELS)}, "
+                              f"found label {record.get('label')!r}")
+        labels[record["id"]] = record["label"]
     return labels
 
 
@@ -102,7 +102,7 @@ def adjudication_status(first_path: Path, adjudication_path: Path) -> dict:
 
 
 def _records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [record for _, record in read_jsonl(path)]
 
 
 def main(argv: list[str] | None = None) -> int:

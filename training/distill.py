@@ -30,7 +30,8 @@ from pathlib import Path
 import torch
 from transformers import Trainer
 
-from data.corpus import PACKAGE_DIR
+from data.corpus import PACKAGE_DIR, SPLIT_SEED
+from data.files import read_jsonl
 
 from training.config import UNLABELLED_DIR
 
@@ -67,13 +68,10 @@ def read_soft_labels(path: str | Path) -> dict[str, list[float]]:
             "(a teacher trained by `make teacher`)"
         )
     out = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for line_no, record in read_jsonl(path):
         try:
-            record = json.loads(line)
             key, logits = record["sha256"], [float(x) for x in record["logits"]]
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"{path}:{line_no}: expected {{\"sha256\", \"logits\"}} ({error})") from None
         out[key] = logits
     return out
@@ -132,13 +130,14 @@ def attach_soft_labels(texts: list[str], soft: dict[str, list[float]], width: in
 
 
 def label(teacher: str | Path, out: str | Path, corpus_dir=None, unlabelled_dir=UNLABELLED_DIR,
-          split_seed: int = 13, batch_size: int = 32) -> dict:
+          split_seed: int = SPLIT_SEED, batch_size: int = 32) -> dict:
     """Write the teacher's logits for the train split and the unlabelled pool to `out`; return a summary."""
     from tqdm.auto import tqdm
 
     from data import load_corpus
     from data.corpus import ANNOTATIONS_DIR, corpus_hash
-    from model.classifier import Classifier, file_sha256
+    from model.checkpoint import file_sha256
+    from model.classifier import Classifier
 
     corpus = load_corpus(corpus_dir or ANNOTATIONS_DIR, seed=split_seed)
     texts = list(dict.fromkeys(list(corpus["train"]["text"]) + unlabelled_sentences(unlabelled_dir)))

@@ -47,7 +47,7 @@ def test_splits_never_share_a_document_or_sentence():
 
 
 def test_split_shares_of_documents(seeds):
-    splits = Counter(split_of(doc, 13) for doc in seeds)
+    splits = Counter(split_of(doc) for doc in seeds)
     assert splits["test"] / len(seeds) >= 0.15 and splits["dev"] / len(seeds) >= 0.10, splits
 
 
