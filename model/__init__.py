@@ -1,7 +1,8 @@
 """stanceframe model: the classifier (load, save, predict), classify() and classify_document()."""
 
 from model.api import ABSTAIN, Prediction, SentencePrediction, classify, classify_document, classify_file, load_classifier
-from model.classifier import CheckpointError, Classifier, base_model_path
+from model.checkpoint import CheckpointError, base_model_path
+from model.classifier import Classifier
 
 __all__ = [
     "ABSTAIN", "CheckpointError", "Classifier", "Prediction", "SentencePrediction", "base_model_path",

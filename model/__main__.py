@@ -8,36 +8,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from model import checkpoint
 from model.api import classify_document, classify_file, load_classifier
-from model.classifier import CheckpointError
-
-
-def export(out: Path, model_dir: Path | None) -> Path:
-    """Write a full HF checkpoint that `transformers.pipeline("text-classification", out)` loads.
-
-    The decision bias and temperature are folded into the classification head
-    (softmax((W h + b + bias) / T) = softmax((W / T) h + (b + bias) / T)), so the pipeline's
-    scores equal classify()'s.
-    """
-    import copy
-
-    import torch
-
-    classifier = load_classifier(model_dir).merged()
-    model = classifier.transformers_model()
-    if model is classifier.model:  # the head is edited below: never the cached classifier's own
-        model = copy.deepcopy(model)
-    head = model.classifier
-    with torch.no_grad():
-        head.bias.add_(torch.tensor(classifier.bias, dtype=head.bias.dtype))
-        head.weight.div_(classifier.temperature)
-        head.bias.div_(classifier.temperature)
-    model.save_pretrained(out, safe_serialization=True)
-    classifier.tokenizer.save_pretrained(out)
-    return out
+from model.checkpoint import CheckpointError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if argv[:1] == ["export"]:
-            print(f"wrote {export(args.out, args.model)}")
+            classifier = load_classifier(args.model)
+            checkpoint.export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, args.out)
+            print(f"wrote {args.out}")
             return 0
         if argv[:1] == ["classify-file"]:
             count = classify_file(
@@ -75,13 +54,19 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         text = args.file.read_text(encoding="utf-8")
         results = classify_document(text, model=load_classifier(args.model), min_confidence=args.min_confidence)
+        for r in results:
+            tag = f"[skipped: {r.skipped}]" if r.skipped else f"{r.label:<15} {r.score:.2f}"
+            print(f"{tag:<20} {r.text}")
+        return 0
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (OSError, ValueError, CheckpointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    for r in results:
-        tag = f"[skipped: {r.skipped}]" if r.skipped else f"{r.label:<15} {r.score:.2f}"
-        print(f"{tag:<20} {r.text}")
-    return 0
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written over an existing output", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

