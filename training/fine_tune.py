@@ -9,14 +9,13 @@ import time
 from pathlib import Path
 
 import torch
-from sklearn.metrics import accuracy_score, f1_score
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 from data import LABELS, corpus_hash, load_corpus
 from model import Classifier
 from model.calibration import fit_factual_bias, fit_temperature
-from model.classifier import LORA_TARGETS
-from training.config import TrainConfig
+from model.scoring import score_ids
+from training.config import LORA_TARGETS, TrainConfig
 
 log = logging.getLogger(__name__)
 RUN_RECORD = "training.json"
@@ -31,28 +30,72 @@ def train(config: TrainConfig) -> dict:
         >>> record["dev"]["macro_f1"]  # doctest: +SKIP
     """
     set_seed(config.seed)
-    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    use_cuda = _use_cuda(config)
+    corpus = load_corpus(config.corpus_dir, seed=config.split_seed)
+    train_set, soft_count = training_set(corpus["train"], config)
+    classifier = build_classifier(config)
+    tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length)
+    trainer = build_trainer(classifier, tokenized, config, use_cuda)
+    started = time.perf_counter()
+    result = trainer.train()
+    seconds = time.perf_counter() - started
+    classifier.model.eval()
+    dev_logits, dev_gold = classifier.logits(corpus["dev"]["text"]), corpus["dev"]["label"]
+    calibrate(classifier, dev_logits, dev_gold, config)
+    record = {
+        "config": json.loads(config.to_json()),
+        "data_hash": corpus_hash(config.corpus_dir),
+        "train_sentences": len(train_set),
+        "distillation": soft_count,
+        "train_seconds": round(seconds, 1),
+        "train_sentences_per_second": round(len(train_set) * config.epochs / seconds, 1),
+        "train_tokens_per_second": round(sum(tokenized["length"]) * config.epochs / seconds, 1),
+        "train_loss": round(result.training_loss, 4),
+        "device": "cuda" if use_cuda else "cpu",
+        "temperature": round(classifier.temperature, 4),
+        "bias": classifier.bias,
+        "dev": dev_scores(dev_logits + torch.tensor(classifier.bias), dev_gold),
+        "versions": {"torch": torch.__version__, "python": platform.python_version()},
+    }
+    save(classifier, record, Path(config.output_dir))
+    return record
+
+
+def _use_cuda(config: TrainConfig) -> bool:
     if config.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("TrainConfig.device is 'cuda' but torch sees no CUDA device: use device='auto' or 'cpu'")
-    corpus = load_corpus(config.corpus_dir, seed=config.split_seed)
-    train_set = corpus["train"].shuffle(seed=config.seed)
+    return config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+
+
+def training_set(train_split, config: TrainConfig):
+    """The shuffled train split (cut to max_train_samples), with the teacher's logits and the
+    unlabelled pool when distilling; and the distillation counts (None without)."""
+    train_set = train_split.shuffle(seed=config.seed)
     if config.max_train_samples:
         train_set = train_set.select(range(min(config.max_train_samples, len(train_set))))
-    soft_count = None
     if config.soft_labels:
-        train_set, soft_count = with_teacher(train_set, config)
+        return with_teacher(train_set, config)
+    return train_set, None
+
+
+def build_classifier(config: TrainConfig) -> Classifier:
+    """A fresh head over the base model, wrapped in LoRA adapters for method="lora"."""
     classifier = Classifier.new(config.base_model)
     classifier.max_length = config.max_length
     if config.method == "lora":
         classifier.model = with_lora(classifier.model, config)
-    tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length)
+    return classifier
+
+
+def build_trainer(classifier: Classifier, tokenized, config: TrainConfig, use_cuda: bool) -> Trainer:
+    """The HF Trainer (the distillation one with soft labels), with no checkpoints or evaluation mid-run."""
     args = TrainingArguments(
         output_dir=str(Path(config.output_dir) / "trainer"),
         num_train_epochs=config.epochs,
         learning_rate=config.learning_rate,
         per_device_train_batch_size=config.batch_size,
         weight_decay=config.weight_decay,
-        warmup_steps=config.warmup_ratio,
+        warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a share of the steps
         lr_scheduler_type="linear",
         seed=config.seed,
         data_seed=config.seed,
@@ -72,38 +115,18 @@ def train(config: TrainConfig) -> dict:
     if config.soft_labels:
         from training.distill import DistillTrainer
 
-        trainer = DistillTrainer(**common, distill_weight=config.distill_weight,
-                                 distill_temperature=config.distill_temperature)
-    else:
-        trainer = Trainer(**common)
-    started = time.perf_counter()
-    result = trainer.train()
-    seconds = time.perf_counter() - started
-    classifier.model.eval()
-    dev_logits = classifier.logits(corpus["dev"]["text"])
-    dev_gold = corpus["dev"]["label"]
+        return DistillTrainer(**common, distill_weight=config.distill_weight,
+                              distill_temperature=config.distill_temperature)
+    return Trainer(**common)
+
+
+def calibrate(classifier: Classifier, dev_logits: torch.Tensor, dev_gold: list[int], config: TrainConfig) -> None:
+    """Set the factual_report offset (with a factual_prior) and the temperature, both fitted on dev."""
     if config.factual_prior is not None:
         factual = LABELS.index("factual_report")
         classifier.bias[factual] = fit_factual_bias(dev_logits, dev_gold, config.factual_prior, factual)
     if config.calibrate:
         classifier.temperature = fit_temperature(dev_logits, dev_gold, torch.tensor(classifier.bias))
-    record = {
-        "config": json.loads(config.to_json()),
-        "data_hash": corpus_hash(config.corpus_dir),
-        "train_sentences": len(train_set),
-        "distillation": soft_count,
-        "train_seconds": round(seconds, 1),
-        "train_sentences_per_second": round(len(train_set) * config.epochs / seconds, 1),
-        "train_tokens_per_second": round(sum(tokenized["length"]) * config.epochs / seconds, 1),
-        "train_loss": round(result.training_loss, 4),
-        "device": "cuda" if use_cuda else "cpu",
-        "temperature": round(classifier.temperature, 4),
-        "bias": classifier.bias,
-        "dev": dev_scores(dev_logits + torch.tensor(classifier.bias), dev_gold),
-        "versions": {"torch": torch.__version__, "python": platform.python_version()},
-    }
-    save(classifier, record, Path(config.output_dir))
-    return record
 
 
 def with_teacher(train_set, config: TrainConfig):
@@ -147,13 +170,9 @@ def with_lora(model, config: TrainConfig):
 
 
 def dev_scores(logits, gold: list[int]) -> dict:
-    """Macro-F1 and accuracy on the dev split (the full report lives in `python -m eval`)."""
-    predicted = logits.argmax(-1).tolist()
-    return {
-        "sentences": len(gold),
-        "macro_f1": round(float(f1_score(gold, predicted, labels=range(len(LABELS)), average="macro", zero_division=0)), 4),
-        "accuracy": round(float(accuracy_score(gold, predicted)), 4),
-    }
+    """Macro-F1 and accuracy on the dev split, through the project's metric (model.scoring)."""
+    result = score_ids(gold, logits.argmax(-1).tolist())
+    return {"sentences": len(gold), "macro_f1": round(result["macro_f1"], 4), "accuracy": round(result["accuracy"], 4)}
 
 
 def save(classifier: Classifier, record: dict, output_dir: Path) -> None:

@@ -26,18 +26,17 @@ import torch
 from data import LABELS, CorpusError, read_labelled_file
 from data.realdev import REAL_DEV_FILE, SHARED_BENCHMARKS
 from model.calibration import expected_calibration_error, fit_temperature
-from model.classifier import CALIBRATION_FILE, CheckpointError, Classifier
+from model.checkpoint import CALIBRATION_FILE, CheckpointError, write_calibration
+from model.classifier import Classifier
+from model.scoring import macro_f1 as score_macro_f1
 
 OFFSETS = tuple(x / 4 for x in range(-8, 13))
 """Candidate factual_report offsets, -2.0 to +3.0 in steps of 0.25."""
 
 
 def macro_f1(logits: torch.Tensor, gold: list[int]) -> float:
-    """Macro-F1 over the labels present in gold or predictions, as eval/per_class.py scores it
-    (sklearn's default; training does not import eval)."""
-    from sklearn.metrics import f1_score
-
-    return float(f1_score(gold, logits.argmax(-1).tolist(), average="macro", zero_division=0))
+    """Macro-F1 of the argmax of `logits`, through the project's metric (model.scoring)."""
+    return score_macro_f1(gold, logits.argmax(-1).tolist())
 
 
 def fit_offset(logits: torch.Tensor, gold: list[int], grid=OFFSETS) -> float:
@@ -77,11 +76,7 @@ def recalibrate(model_dir: Path, fit_file: Path, check_file: Path | None, offset
     record = {"fit_on": str(fit_file), "check_on": str(check_file) if check_file else None,
               "bias": bias, "temperature": round(classifier.temperature, 4), "before": before, "after": after}
     if not dry_run:
-        calibration_path = model_dir / CALIBRATION_FILE
-        calibration = (json.loads(calibration_path.read_text(encoding="utf-8")) if calibration_path.is_file()
-                       else {"labels": list(LABELS)})
-        calibration.update(bias=bias, temperature=classifier.temperature)
-        calibration_path.write_text(json.dumps(calibration, indent=2) + "\n", encoding="utf-8")
+        write_calibration(model_dir, classifier.calibration)
         run_path = model_dir / "training.json"
         if run_path.is_file():
             run = json.loads(run_path.read_text(encoding="utf-8"))
