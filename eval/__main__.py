@@ -19,23 +19,23 @@ import sys
 import time
 from pathlib import Path
 
-from data import LABELS, CorpusError, load_corpus, read_labelled_file
-from eval.baselines import BASELINES, fit_predict
+from data import SPLIT_SEED, CorpusError, gold_labels, load_corpus, read_labelled_file
+from eval.baselines import QUICK, fit_predict
 from eval.report import score, to_terminal, write_all
 from model import CheckpointError, load_classifier
 
 
-def evaluate_all(texts, labels, model_dir=None, seed: int = 13, baselines: bool = True, name: str = "stanceframe"):
-    """Reports for the model and (optionally) the baselines trained on the corpus's train split."""
+def evaluate_all(texts, labels, model_dir=None, seed: int = SPLIT_SEED, baselines: bool = True, name: str = "stanceframe"):
+    """Reports for the model and (optionally) the quick baselines trained on the corpus's train split."""
     classifier = load_classifier(model_dir)
     started = time.perf_counter()
-    predicted = [LABELS[i] for i in classifier.predict_proba(texts).argmax(-1).tolist()]
+    predicted = classifier.predict(list(texts))
     seconds = time.perf_counter() - started
     reports = [score(name, labels, predicted, sentences_per_second=round(len(texts) / seconds, 1))]
     if baselines:
         train = load_corpus(seed=seed)["train"]
-        train_labels = [LABELS[i] for i in train["label"]]
-        for baseline in BASELINES:
+        train_labels = gold_labels(train)
+        for baseline in QUICK:
             reports.append(score(baseline, labels, fit_predict(baseline, train["text"], train_labels, texts, seed)))
     return reports
 
@@ -46,19 +46,34 @@ SUBCOMMANDS = {
 }
 
 
+def _summary(module: str) -> str:
+    """The first line of a subcommand module's docstring, read without importing it (torch, sklearn)."""
+    import ast
+    import importlib.util
+
+    origin = importlib.util.find_spec(module).origin
+    doc = ast.get_docstring(ast.parse(Path(origin).read_text(encoding="utf-8"))) or ""
+    return doc.split("\n")[0].split(":")[0].strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
 
         return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="subcommands (each has --help):\n" + "\n".join(
+            f"  python -m eval {name:<12} {_summary(module)}" for name, module in SUBCOMMANDS.items()),
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--file", type=Path, help="an annotated file: JSONL, or TSV/CSV with text and label columns")
     source.add_argument("--split", choices=("train", "dev", "test"), default="test", help="a corpus split (default: test)")
-    parser.add_argument("--model", type=Path, default=None, help="checkpoint directory (default: runs/model)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="checkpoint directory (default: the shipped model, or STANCEFRAME_MODEL)")
     parser.add_argument("--out", type=Path, default=Path("runs/eval"), help="where report.{json,md} and the PNG go")
-    parser.add_argument("--seed", type=int, default=13, help="the corpus split seed")
+    parser.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"the corpus split seed (default {SPLIT_SEED})")
     parser.add_argument("--no-baselines", action="store_true", help="score the model alone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -68,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             title = f"{args.file.name} ({len(texts)} sentences)"
         else:
             split = load_corpus(seed=args.seed)[args.split]
-            texts, labels = split["text"], [LABELS[i] for i in split["label"]]
+            texts, labels = split["text"], gold_labels(split)
             title = f"corpus {args.split} split ({len(texts)} sentences, seed {args.seed})"
         reports = evaluate_all(texts, labels, args.model, args.seed, not args.no_baselines)
     except (CorpusError, CheckpointError, OSError) as error:

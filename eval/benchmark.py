@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from data import LABELS, load_corpus, read_labelled_file
+from data import LABELS, SPLIT_SEED, gold_labels, load_corpus, read_labelled_file
+from data.files import read_jsonl
 from data.realdev import SHARED_BENCHMARKS
-from eval.baselines import FrozenEmbeddings, KeywordRules, majority, tfidf_logreg
-from eval.report import score
+from eval.baselines import BASELINES
+from eval.report import bootstrap_intervals, score
 from model import Classifier
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,38 +37,6 @@ FINE_TUNED = {
     "MiniLM full fine-tuning": ["--method", "full", "--learning-rate", "1e-4"],
     "MiniLM LoRA (r=16)": ["--method", "lora", "--learning-rate", "5e-4"],
 }
-SKLEARN_ROWS = {
-    "majority class": majority,
-    "keyword rules": lambda seed: KeywordRules(),
-    "tf-idf + logistic regression": tfidf_logreg,
-    "MiniLM frozen embeddings + logistic regression": FrozenEmbeddings,
-}
-
-
-def bootstrap_intervals(gold, predicted, groups=None, resamples: int = 1000, seed: int = 0) -> dict:
-    """95% percentile intervals of macro-F1 ("macro") and of each label's F1 ("per_class", in
-    LABELS order), from one set of resamples of whole groups (documents) when given."""
-    from sklearn.metrics import f1_score
-
-    gold, predicted = np.array(gold), np.array(predicted)
-    groups = np.array(groups if groups is not None else range(len(gold)))
-    members = {g: np.flatnonzero(groups == g) for g in np.unique(groups)}
-    keys = list(members)
-    rng = np.random.default_rng(seed)
-    per_class = []
-    for _ in range(resamples):
-        index = np.concatenate([members[keys[i]] for i in rng.integers(0, len(keys), len(keys))])
-        per_class.append(f1_score(gold[index], predicted[index], labels=list(LABELS), average=None, zero_division=0))
-    per_class = np.array(per_class)
-
-    def interval(values) -> tuple[float, float]:
-        low, high = np.percentile(values, [2.5, 97.5])
-        return round(float(low), 4), round(float(high), 4)
-
-    # Macro over the labels present in the whole set's gold or predictions, as eval/per_class.py does.
-    present = [k for k, label in enumerate(LABELS) if label in set(gold) | set(predicted)]
-    macro = per_class[:, present].mean(axis=1)
-    return {"macro": interval(macro), "per_class": [interval(per_class[:, k]) for k in range(len(LABELS))]}
 
 
 def story_groups(path: Path, n: int) -> list[str] | None:
@@ -76,8 +45,7 @@ def story_groups(path: Path, n: int) -> list[str] | None:
     None when the rows carry neither (rows are then resampled one by one)."""
     if path.suffix != ".jsonl":
         return None
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r.get("label")]
+    rows = [r for _, r in read_jsonl(path) if r.get("label")]
     if len(rows) != n:
         return None
     if all("story" in r for r in rows):
@@ -100,7 +68,7 @@ def fine_tune(name: str, flags: list[str], seed: int, out: Path, epochs: float) 
     is reused, so an interrupted benchmark resumes where it stopped.
     """
     target = out / "checkpoints" / f"{name.split()[1].lower()}-seed{seed}"
-    command = [sys.executable, "-m", "training", *flags, "--seed", str(seed), "--split-seed", "13",
+    command = [sys.executable, "-m", "training", *flags, "--seed", str(seed), "--split-seed", str(SPLIT_SEED),
                "--epochs", str(epochs), "--output-dir", str(target)]
     record_path = target / "training.json"
     if record_path.exists() and _same_run(json.loads(record_path.read_text()), command):
@@ -109,7 +77,7 @@ def fine_tune(name: str, flags: list[str], seed: int, out: Path, epochs: float) 
         print(f"[benchmark] {name}, seed {seed}: {' '.join(command[1:])}", flush=True)
         subprocess.run(command, check=True, cwd=REPO_ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     record = json.loads(record_path.read_text())
-    return Classifier.from_pretrained(target, device="cpu").merged(), record
+    return Classifier.from_pretrained(target, device="cpu"), record
 
 
 def _same_run(record: dict, command: list[str]) -> bool:
@@ -119,30 +87,29 @@ def _same_run(record: dict, command: list[str]) -> bool:
     flags = dict(zip(command[3::2], command[4::2]))
     return (record["data_hash"] == corpus_hash() and config["method"] == flags["--method"]
             and float(config["learning_rate"]) == float(flags["--learning-rate"]) and config["seed"] == int(flags["--seed"])
-            and config.get("split_seed") == 13 and float(config["epochs"]) == float(flags["--epochs"]))
+            and config.get("split_seed") == SPLIT_SEED and float(config["epochs"]) == float(flags["--epochs"]))
 
 
 def run_ladder(seeds: list[int], out: Path, epochs: float, external: list[Path]) -> dict:
-    corpus = load_corpus(seed=13)
+    corpus = load_corpus(seed=SPLIT_SEED)
     train, dev, test = corpus["train"], corpus["dev"], corpus["test"]
-    names = lambda split: [LABELS[i] for i in split["label"]]  # noqa: E731
-    sets = {"test": (test["text"], names(test), test["doc_id"])}
+    sets = {"test": (test["text"], gold_labels(test), test["doc_id"])}
     for path in external:
         texts, gold = read_labelled_file(path)
         sets[f"external: {path.name}"] = (texts, gold, story_groups(path, len(texts)))
     rows = []
-    for name, factory in SKLEARN_ROWS.items():
+    for name, factory in BASELINES.items():
         started = time.perf_counter()
-        model = factory(13).fit(train["text"], names(train))
+        model = factory(seeds[0]).fit(train["text"], gold_labels(train))
         seconds = time.perf_counter() - started
-        runs = [_score_run(name, 13, model.predict, dev, sets, seconds)]
+        runs = [_score_run(name, seeds[0], model.predict, dev, sets, seconds)]
         rows.append(_row(name, runs))
     for name, flags in FINE_TUNED.items():
         runs = []
         for seed in seeds:
             classifier, record = fine_tune(name, flags, seed, out, epochs)
-            predict = lambda texts, c=classifier: [LABELS[i] for i in c.predict_proba(list(texts)).argmax(-1).tolist()]  # noqa: E731
-            runs.append(_score_run(name, seed, predict, dev, sets, record["train_seconds"]))
+            runs.append(_score_run(name, seed, lambda texts, c=classifier: c.predict(list(texts)), dev, sets,
+                                   record["train_seconds"]))
         rows.append(_row(name, runs))
     return {"seeds": seeds, "epochs": epochs, "sets": {k: len(v[0]) for k, v in sets.items()}, "rows": rows,
             "machine": _machine()}
@@ -150,7 +117,7 @@ def run_ladder(seeds: list[int], out: Path, epochs: float, external: list[Path])
 
 def _score_run(name, seed, predict, dev, sets, train_seconds) -> dict:
     dev_pred = list(predict(dev["text"]))
-    dev_report = score(name, [LABELS[i] for i in dev["label"]], dev_pred)
+    dev_report = score(name, gold_labels(dev), dev_pred)
     run = {"seed": seed, "dev_macro_f1": round(dev_report.macro_f1, 4), "train_seconds": round(train_seconds, 1)}
     for set_name, (texts, gold, groups) in sets.items():
         predicted, speed = timed_predict(predict, texts)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import torch
 
-from data import load_corpus
+from data import SPLIT_SEED, load_corpus
 from model import load_classifier
 from model.calibration import expected_calibration_error, reliability_bins
 
 
-def calibration_report(model_dir=None, split: str = "test", seed: int = 13) -> dict:
+def calibration_report(model_dir=None, split: str = "test", seed: int = SPLIT_SEED) -> dict:
     classifier = load_classifier(model_dir)
     data = load_corpus(seed=seed)[split]
     logits = classifier.logits(data["text"])

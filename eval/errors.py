@@ -17,7 +17,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from data import LABELS, CorpusError, load_corpus, read_labelled_file
+from data import CorpusError, gold_labels, load_corpus, read_labelled_file
 from eval.keywords import CUES
 
 _QUOTES = re.compile(r"[\"“”«»]")
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             title = f"{args.file.name} ({len(texts)} sentences)"
         else:
             split = load_corpus()[args.split]
-            texts, gold = split["text"], [LABELS[i] for i in split["label"]]
+            texts, gold = split["text"], gold_labels(split)
             title = f"corpus {args.split} split ({len(texts)} sentences)"
         predicted = load_classifier(args.model).predict(texts)
     except (CorpusError, CheckpointError, OSError) as error:

@@ -17,10 +17,10 @@ import json
 import sys
 from pathlib import Path
 
-from data import LABELS, CorpusError, load_corpus, read_labelled_file
+from data import LABELS, CorpusError, gold_labels, load_corpus, read_labelled_file
 from data.realdev import REAL_DEV_FILE, SHARED_BENCHMARKS, SourceMissing
-from eval.benchmark import bootstrap_intervals, story_groups
-from eval.report import score
+from eval.benchmark import story_groups
+from eval.report import bootstrap_intervals, score
 from model.calibration import expected_calibration_error
 
 
@@ -31,7 +31,7 @@ def real_sets() -> dict[str, Path]:
 
 def score_set(classifier, texts: list[str], gold: list[str], groups=None) -> dict:
     probabilities = classifier.predict_proba(texts)
-    predicted = [LABELS[i] for i in probabilities.argmax(-1).tolist()]
+    predicted = [LABELS[i] for i in probabilities.argmax(-1).tolist()]  # the argmax of the probabilities used for ECE
     report = score("model", gold, predicted)
     intervals = bootstrap_intervals(gold, predicted, groups)
     return {
@@ -49,7 +49,7 @@ def evaluate(model_dir=None) -> dict:
 
     classifier = load_classifier(model_dir)
     test = load_corpus()["test"]
-    results = {"corpus test split": score_set(classifier, test["text"], [LABELS[i] for i in test["label"]], test["doc_id"])}
+    results = {"corpus test split": score_set(classifier, test["text"], gold_labels(test), test["doc_id"])}
     skipped = {}
     for name, path in real_sets().items():
         if not path.is_file():

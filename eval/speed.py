@@ -26,9 +26,9 @@ from pathlib import Path
 
 import torch
 
-from data import LABELS, load_corpus
-from model import load_classifier
-from model.classifier import native_bf16
+from data import LABELS, SPLIT_SEED, gold_labels, load_corpus
+from model import checkpoint, load_classifier
+from model.device import native_bf16
 
 COLD_SENTENCE = "Talks resume on Monday, the envoy said."
 TARGETS = {
@@ -65,14 +65,14 @@ def flops_per_token(config) -> float:
     return 2 * layers * (4 * h * h + 2 * h * i)
 
 
-def fixed_sentences(count: int, seed: int = 13) -> tuple[list[str], list[str], int]:
+def fixed_sentences(count: int, seed: int = SPLIT_SEED) -> tuple[list[str], list[str], int]:
     """The first `count` sentences of the test split then the dev split, in corpus order.
 
     Returns the texts, the gold labels, and how many of them are the test split.
     """
     corpus = load_corpus(seed=seed)
     texts = list(corpus["test"]["text"]) + list(corpus["dev"]["text"])
-    gold = [LABELS[i] for i in list(corpus["test"]["label"]) + list(corpus["dev"]["label"])]
+    gold = gold_labels(corpus["test"]) + gold_labels(corpus["dev"])
     if count > len(texts):
         raise ValueError(f"only {len(texts)} test and dev sentences, asked for {count}")
     return texts[:count], gold[:count], len(corpus["test"])
@@ -194,10 +194,11 @@ def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir
 
 
 def training_run(per_token: float, ceiling: dict, output_dir: Path) -> dict:
-    """A full training run with the shipped recipe into `output_dir`; throughput from its own record."""
-    from training import TrainConfig, train
-
-    record = train(TrainConfig(output_dir=str(output_dir)))
+    """A full training run with the shipped recipe into `output_dir`, through the training CLI in
+    a subprocess (eval never imports training); throughput from the run's own record."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    subprocess.run([sys.executable, "-m", "training", "--output-dir", str(output_dir)], env=env, check=True)
+    record = json.loads((output_dir / "training.json").read_text(encoding="utf-8"))
     tokens_per_second = record["train_tokens_per_second"]
     gflops = 3 * per_token * tokens_per_second / 1e9  # forward + backward ~ 3x forward
     return {
@@ -303,7 +304,7 @@ def _machine() -> dict:
             "bf16_native": native_bf16(torch.device("cpu"))}
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m eval speed", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sentences", type=int, default=2000, help="size of the fixed inference set (default 2000)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 256])
@@ -317,14 +318,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.sentences, args.batch_sizes, args.stream, args.no_training = 300, [32], [2_000], True
-    from model.__main__ import export
+    return args
 
-    machine = _machine()
-    print(f"{machine['cpu']}, {machine['threads']} threads, torch {machine['torch']}, native bf16: {machine['bf16_native']}")
-    ceiling = {"fp32": matmul_gflops(torch.float32)}
-    if machine["bf16_native"]:
-        ceiling["bf16"] = matmul_gflops(torch.bfloat16)
-    print("matmul ceiling: " + ", ".join(f"{k} {v:,.0f} GFLOP/s" for k, v in ceiling.items()))
+
+def parity(outputs: dict, gold: list[str], n_test: int, count: int) -> dict:
+    """Test-split macro-F1 of each engine, and how far bf16 and the pipeline stray from fp32."""
+    fp32 = outputs["classify() fp32"]
+    test = slice(0, min(n_test, count))
+    result = {"test_sentences": test.stop, "test_macro_f1_fp32": round(macro_f1(gold[test], fp32[test]), 4),
+              "pipeline_label_agreement": round(sum(
+                  p["label"] == LABELS[i] for p, i in zip(outputs["pipeline"], fp32.argmax(-1).tolist())
+              ) / count, 4)}
+    if "classify() bf16" in outputs:
+        bf16 = outputs["classify() bf16"]
+        result.update(
+            test_macro_f1_bf16=round(macro_f1(gold[test], bf16[test]), 4),
+            bf16_label_agreement=round(float((bf16.argmax(-1) == fp32.argmax(-1)).float().mean()), 4),
+            bf16_max_probability_difference=round(float((bf16 - fp32).abs().max()), 4),
+        )
+    return result
+
+
+def measure(args: argparse.Namespace, machine: dict, ceiling: dict) -> dict:
+    """Every figure of the run: inference and parity, then cold start, streaming and training."""
     classifier = load_classifier(args.model)
     per_token = flops_per_token(classifier.model.config)
     texts, gold, n_test = fixed_sentences(args.sentences)
@@ -332,25 +348,11 @@ def main(argv: list[str] | None = None) -> int:
               "gflop_per_token": round(per_token / 1e9, 5), "sentences": len(texts)}
     with tempfile.TemporaryDirectory(prefix="stanceframe-speed-") as tmp:
         workdir = Path(tmp)
-        export(workdir / "export", args.model)
+        checkpoint.export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, workdir / "export")
         print(f"inference on {len(texts):,} sentences:")
         rows, outputs, real_tokens = inference(texts, args.batch_sizes, classifier, workdir / "export", ceiling,
                                                per_token, machine["bf16_native"])
-        result.update(real_tokens=real_tokens, inference=rows)
-        fp32 = outputs["classify() fp32"]
-        test = slice(0, min(n_test, len(texts)))
-        parity = {"test_sentences": test.stop, "test_macro_f1_fp32": round(macro_f1(gold[test], fp32[test]), 4),
-                  "pipeline_label_agreement": round(sum(
-                      p["label"] == LABELS[i] for p, i in zip(outputs["pipeline"], fp32.argmax(-1).tolist())
-                  ) / len(texts), 4)}
-        if "classify() bf16" in outputs:
-            bf16 = outputs["classify() bf16"]
-            parity.update(
-                test_macro_f1_bf16=round(macro_f1(gold[test], bf16[test]), 4),
-                bf16_label_agreement=round(float((bf16.argmax(-1) == fp32.argmax(-1)).float().mean()), 4),
-                bf16_max_probability_difference=round(float((bf16 - fp32).abs().max()), 4),
-            )
-        result["parity"] = parity
+        result.update(real_tokens=real_tokens, inference=rows, parity=parity(outputs, gold, n_test, len(texts)))
         if not args.no_cold_start:
             print("cold start (3 fresh processes each) ...", flush=True)
             result["cold_start"] = cold_start()
@@ -361,6 +363,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_training:
             print("full training run (the shipped recipe) ...", flush=True)
             result["training"] = training_run(per_token, ceiling, args.train_output or workdir / "model")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    machine = _machine()
+    print(f"{machine['cpu']}, {machine['threads']} threads, torch {machine['torch']}, native bf16: {machine['bf16_native']}")
+    ceiling = {"fp32": matmul_gflops(torch.float32)}
+    if machine["bf16_native"]:
+        ceiling["bf16"] = matmul_gflops(torch.bfloat16)
+    print("matmul ceiling: " + ", ".join(f"{k} {v:,.0f} GFLOP/s" for k, v in ceiling.items()))
+    result = measure(args, machine, ceiling)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     markdown = to_markdown(result)
