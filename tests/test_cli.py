@@ -1,10 +1,13 @@
-"""End to end through the CLIs, on a tiny base model so that it runs in seconds."""
+"""End to end through the CLIs, on a tiny base model. Training and the speed smoke run take
+15-30 s each: marked slow (still run by `make test`)."""
 
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_a25c22efd439cb62.txt"
@@ -18,6 +21,7 @@ def run(*args, check=True):
     return result
 
 
+@pytest.mark.slow
 def test_train_evaluate_label(tiny_model_dir, tmp_path):
     ckpt = tmp_path / "ckpt"
     out = run("training", "--base-model", str(tiny_model_dir), "--method", "full", "--output-dir", str(ckpt),
@@ -61,6 +65,7 @@ def test_classify_file_cli(tiny_model_dir, tmp_path):
     assert missing.returncode == 1 and "error:" in missing.stderr
 
 
+@pytest.mark.slow
 def test_speed_smoke(tmp_path):
     out = run("eval", "speed", "--sentences", "64", "--batch-sizes", "8", "--stream", "100",
               "--no-training", "--no-cold-start", "--out", str(tmp_path))
@@ -74,6 +79,7 @@ def test_speed_smoke(tmp_path):
     assert "| target | measured | met |" in out.stdout and (tmp_path / "speed.md").exists()
 
 
+@pytest.mark.slow
 def test_distillation_trains_from_soft_labels_and_the_pool(tiny_model_dir, tmp_path):
     from data import load_corpus
     from training.distill import text_key

@@ -5,7 +5,7 @@ import random
 from sklearn.metrics import f1_score
 
 from data import LABELS
-from eval.benchmark import bootstrap_intervals
+from eval.report import bootstrap_intervals
 
 
 def test_perfect_predictions_give_point_intervals():
