@@ -48,11 +48,11 @@ def check(seeds: list[Path], directory: Path = ANNOTATIONS_DIR) -> list[str]:
     return problems
 
 
-def stats(seed: int = SPLIT_SEED) -> str:
+def stats(seed: int = SPLIT_SEED, directory: Path = ANNOTATIONS_DIR) -> str:
     """Counts per label and split, as a small table."""
     counts: dict[str, Counter] = {}
     docs: dict[str, set] = {}
-    for row in read_annotations():
+    for row in read_annotations(directory):
         if row.label is None:
             continue
         split = split_of(row.doc_id, seed)
@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     checker.add_argument("seeds", nargs="*", type=Path, help="seed files (default: all of seeds/)")
     stats_parser = sub.add_parser("stats", help="counts per label and split")
     stats_parser.add_argument("--markdown", action="store_true", help="the datasheet's tables by split, genre and region")
+    stats_parser.add_argument("--dir", type=Path, default=ANNOTATIONS_DIR, help="the annotation folder (default: data/annotations)")
     args = parser.parse_args(argv)
     if args.command == "template":
         for seed in args.seeds:
@@ -112,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         problems = check(args.seeds or sorted(SEEDS_DIR.glob("*.txt")))
         print("\n".join(problems) if problems else "ok: seeds and annotations agree")
         return 1 if problems else 0
-    print(datasheet_tables() if args.markdown else stats())
+    try:
+        print(datasheet_tables() if args.markdown else stats(directory=args.dir))
+    except ValueError as error:  # an unfilled template among the annotations, or a broken file
+        hint = " (a template still to fill in: replace each TODO with a label)" if "'TODO'" in str(error) else ""
+        print(f"error: {error}{hint}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -242,6 +242,7 @@ def _read_table(path: Path) -> list[tuple[int, dict]]:
     tsv = path.suffix == ".tsv"
     options = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tsv else {"delimiter": ","}
     records = []
+    ended = 1
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle, strict=True, **options)
@@ -259,7 +260,7 @@ def _read_table(path: Path) -> list[tuple[int, dict]]:
                 if row:
                     records.append((started, dict(zip(header, row))))
     except csv.Error as error:
-        raise CorpusError(f"{path}:{reader.line_num}: {error} (a quote left open?)") from None
+        raise CorpusError(f"{path}:{ended + 1}: a quote opened on this line is never closed ({error})") from None
     except UnicodeDecodeError as error:
         raise CorpusError(f"{path}: not UTF-8 ({error.reason} at byte {error.start}); re-save it as UTF-8") from None
     return records

@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         results = classify_document(text, model=load_classifier(args.model), min_confidence=args.min_confidence)
         for r in results:
             tag = f"[skipped: {r.skipped}]" if r.skipped else f"{r.label:<15} {r.score:.2f}"
-            print(f"{tag:<20} {r.text}")
+            note = f"  [{', '.join(r.warnings)}]" if r.warnings else ""
+            print(f"{tag:<20} {r.text}{note}")
         return 0
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

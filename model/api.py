@@ -25,6 +25,7 @@ from typing import overload
 from data import LABELS, split_document
 from data.files import FormatError, atomic_output, read_jsonl
 from model.classifier import MAX_TEXT_CHARS, Classifier
+from model.language import NOT_ENGLISH, is_english
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 """The checkpoint that ships inside the package."""
@@ -39,13 +40,16 @@ class Prediction:
 
     `scores` maps every label to its probability, in LABELS order. When the caller set
     `min_confidence` and the top probability is below it, `label` is "abstain" and
-    `top_label` still names the argmax.
+    `top_label` still names the argmax. `warnings` names reasons to distrust the label:
+    "not_english" when the sentence does not read as English (model/language.py), a language
+    the model was never trained on.
     """
 
     label: str
     score: float
     scores: dict[str, float]
     top_label: str = ""
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.top_label:
@@ -121,7 +125,8 @@ def classify(
 
     Raises:
         TypeError: an item is not a str (None, bytes, a number); the message gives its position.
-        ValueError: an item is empty or whitespace, or longer than a sentence should be.
+        ValueError: an item is empty or whitespace, has no letter or digit ("\x00", zero-width
+            characters), or is longer than a sentence should be.
 
     Example:
         >>> classify("Rebels vowed to shell the airport if the army advanced.").label  # doctest: +SKIP
@@ -134,7 +139,7 @@ def classify(
     if not batch:
         return []
     probabilities = _resolve(model, precision).predict_proba(batch, batch_size=batch_size).tolist()
-    results = [_prediction(row, min_confidence) for row in probabilities]
+    results = [_prediction(row, min_confidence, text) for row, text in zip(probabilities, batch)]
     return results[0] if single else results
 
 
@@ -151,19 +156,28 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
     """
     if not isinstance(text, str):
         raise TypeError(f"classify_document() takes the document as str, got {type(text).__name__}")
-    segments = [s if s.skip is not None or len(s.text) <= MAX_TEXT_CHARS
-                else dataclasses.replace(s, skip=f"over {MAX_TEXT_CHARS:,} characters: not one sentence")
+    segments = [s if s.skip is not None else dataclasses.replace(s, skip=_unlabellable(s.text))
                 for s in split_document(text).sentences]
     labelled = [s for s in segments if s.skip is None]
     predictions = iter(classify([s.text for s in labelled], **kwargs) if labelled else [])
     results = []
     for s in segments:
+        where = {"text": s.text, "start": s.start, "end": s.end}
         if s.skip is not None:
-            results.append(SentencePrediction("skipped", 0.0, {}, "skipped", s.text, s.start, s.end, s.skip))
+            results.append(SentencePrediction("skipped", 0.0, {}, "skipped", skipped=s.skip, **where))
         else:
             p = next(predictions)
-            results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, s.text, s.start, s.end))
+            results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, p.warnings, **where))
     return results
+
+
+def _unlabellable(text: str) -> str | None:
+    """Why a segment cannot be labelled as a sentence (None when it can)."""
+    if len(text) > MAX_TEXT_CHARS:
+        return f"over {MAX_TEXT_CHARS:,} characters: not one sentence"
+    if not any(character.isalnum() for character in text):
+        return "no letters or digits"
+    return None
 
 
 def classify_file(
@@ -226,13 +240,13 @@ def classify_file(
             results = classify([record["text"] for record in chunk], model=classifier, batch_size=batch_size,
                                min_confidence=min_confidence)
             for record, result in zip(chunk, results):
-                out.write(json.dumps(_labelled(record, result, scores), ensure_ascii=False) + "\n")
+                out.write(json.dumps(_labelled(record, result, scores), ensure_ascii=False, allow_nan=False) + "\n")
             done += len(chunk)
             bar.update(len(chunk))
     return done
 
 
-OUTPUT_FIELDS = ("label", "score", "scores")
+OUTPUT_FIELDS = ("label", "score", "scores", "warnings")
 """What classify_file adds to each line; input fields of these names move to "input_<name>"."""
 
 
@@ -243,6 +257,8 @@ def _labelled(record: dict, result: Prediction, scores: bool) -> dict:
             key = f"input_{key}"
         out[key] = value
     out["label"], out["score"] = result.label, round(result.score, 6)
+    if result.warnings:
+        out["warnings"] = list(result.warnings)
     if scores:
         out["scores"] = {k: round(v, 6) for k, v in result.scores.items()}
     return out
@@ -263,11 +279,11 @@ def _read_records(source: Path) -> Iterator[dict]:
             if any(f"input_{key}" in record for key in OUTPUT_FIELDS if key in record):
                 raise FormatError(f"{source}:{number}: has both a field and its input_ copy (e.g. label and "
                                   "input_label): rename one, classify_file writes label, score and scores")
-            _check_length(text, f"{source}:{number}")
+            _check_text(text, f"{source}:{number}")
             yield record
         return
     for number, _, text in _text_lines(source):
-        _check_length(text, f"{source}:{number}")
+        _check_text(text, f"{source}:{number}")
         yield {"line": number, "text": text}
 
 
@@ -284,10 +300,13 @@ def _text_lines(source: Path) -> Iterator[tuple[int, str, str]]:
                 yield number, line, line.strip()
 
 
-def _check_length(text: str, where: str) -> None:
+def _check_text(text: str, where: str) -> None:
+    """The per-sentence checks of classify(), with the file and line in the message."""
     if len(text) > MAX_TEXT_CHARS:
         raise FormatError(f"{where}: the text has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} of a "
                           "sentence; split documents into sentences first (classify_document)")
+    if not any(character.isalnum() for character in text):
+        raise FormatError(f"{where}: the text has no letters or digits ({text[:20]!r}): there is nothing to label")
 
 
 def _chunks(records: Iterator[dict], size: int) -> Iterator[list[dict]]:
@@ -317,6 +336,9 @@ def _check_texts(texts) -> list[str]:
             raise TypeError(f"text at position {i} is {type(text).__name__}, expected str")
         if not text.strip():
             raise ValueError(f"text at position {i} is empty or whitespace: there is nothing to label")
+        if not any(character.isalnum() for character in text):
+            raise ValueError(f"text at position {i} has no letters or digits (only punctuation, control or "
+                             f"zero-width characters, e.g. {text[:20]!r}): there is nothing to label")
         if len(text) > MAX_TEXT_CHARS:
             raise ValueError(
                 f"text at position {i} has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} of a sentence: "
@@ -325,10 +347,11 @@ def _check_texts(texts) -> list[str]:
     return list(texts)
 
 
-def _prediction(row: list[float], min_confidence: float | None) -> Prediction:
+def _prediction(row: list[float], min_confidence: float | None, text: str) -> Prediction:
     best = max(range(len(LABELS)), key=row.__getitem__)
     scores = dict(zip(LABELS, row))
     label = LABELS[best]
+    warnings = () if is_english(text) else (NOT_ENGLISH,)
     if min_confidence is not None and row[best] < min_confidence:
-        return Prediction(ABSTAIN, row[best], scores, label)
-    return Prediction(label, row[best], scores, label)
+        return Prediction(ABSTAIN, row[best], scores, label, warnings)
+    return Prediction(label, row[best], scores, label, warnings)

@@ -65,7 +65,8 @@ def test_shipped_test_split_macro_f1_matches_the_card(test_split_probabilities):
 def test_shipped_predictions_are_unchanged(test_split_probabilities):
     """The shipped model's label for every test-split sentence, pinned when it was shipped
     (tests/model/shipped_test_predictions.json): a refactor of loading or inference must not
-    move one. Retraining the shipped model or changing the corpus means writing the file again."""
+    move one. After retraining the shipped model or changing the corpus, pin them again with
+    `python tests/model/test_shipped.py --pin`."""
     import hashlib
     import json
 
@@ -92,3 +93,26 @@ def test_export_loads_in_transformers_pipeline(tmp_path):
     for ours, theirs in zip(classify(texts), piped):
         assert max(theirs, key=lambda d: d["score"])["label"] == ours.label
         assert {d["label"]: d["score"] for d in theirs} == pytest.approx(ours.scores, abs=1e-4)
+
+
+def pin(path: Path = Path(__file__).parent / "shipped_test_predictions.json") -> None:
+    """Write the shipped model's test-split labels and top probabilities (see the test above)."""
+    import hashlib
+    import json
+
+    test = load_corpus()["test"]
+    probabilities = load_classifier().predict_proba(test["text"])
+    record = {"model": "model/shipped", "split": "test", "sentences": len(test),
+              "texts_sha256": hashlib.sha256("\n".join(test["text"]).encode()).hexdigest(),
+              "labels": "".join(str(i) for i in probabilities.argmax(-1).tolist()),
+              "top_probability": [round(x, 4) for x in probabilities.max(-1).values.tolist()]}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    print(f"pinned {len(test)} test-split predictions in {path}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--pin"]:
+        sys.exit("usage: python tests/model/test_shipped.py --pin")
+    pin()
