@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from model import checkpoint
-from model.api import classify_document, classify_file, load_classifier
+from model.api import classify_document, load_classifier
+from model.stream import classify_file
 from model.checkpoint import CheckpointError
 
 

@@ -90,9 +90,9 @@ def test_failure_mid_run_leaves_no_finished_looking_file(tiny, tmp_path, monkeyp
         classify_file(bad, out, model=tiny, chunk_size=2, progress=False)
     assert out.read_text(encoding="utf-8") == OLD and not partial_path(out).exists()
 
-    import model.api
+    import model.stream
 
-    real = model.api.classify
+    real = model.stream.classify
     calls = []
 
     def interrupted(*args, **kwargs):
@@ -101,7 +101,7 @@ def test_failure_mid_run_leaves_no_finished_looking_file(tiny, tmp_path, monkeyp
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(model.api, "classify", interrupted)
+    monkeypatch.setattr(model.stream, "classify", interrupted)
     good = tmp_path / "good.txt"
     good.write_text("".join(f"Sentence {i} of the file.\n" for i in range(10)), encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):

@@ -1,7 +1,6 @@
 """Token-budgeted batching, the bf16 path (with its fallback) and streaming a file."""
 
 import json
-import warnings
 
 import pytest
 import torch

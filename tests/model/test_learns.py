@@ -2,7 +2,7 @@
 
 import pytest
 
-from data import LABELS, load_corpus
+from data import load_corpus
 
 
 @pytest.mark.slow
