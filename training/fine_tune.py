@@ -15,6 +15,7 @@ from data import LABELS, corpus_hash, load_corpus
 from model import Classifier
 from model.calibration import fit_factual_bias, fit_temperature
 from model.scoring import score_ids
+from model.spans import ROLES, tag_tokens
 from training.config import LORA_TARGETS, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def train(config: TrainConfig) -> dict:
     corpus = load_corpus(config.corpus_dir, seed=config.split_seed)
     train_set, soft_count = training_set(corpus["train"], config)
     classifier = build_classifier(config)
-    tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length)
+    tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length, config.spans)
     trainer = build_trainer(classifier, tokenized, config, use_cuda)
     started = time.perf_counter()
     result = trainer.train()
@@ -80,11 +81,55 @@ def training_set(train_split, config: TrainConfig):
 
 def build_classifier(config: TrainConfig) -> Classifier:
     """A fresh head over the base model, wrapped in LoRA adapters for method="lora"."""
-    classifier = Classifier.new(config.base_model)
+    if config.spans and config.base_model is not None:
+        from transformers import AutoConfig
+
+        if AutoConfig.from_pretrained(config.base_model).model_type != "bert":
+            raise ValueError(f"the span head is built for BERT encoders; {config.base_model} is not one: "
+                             "pass --spans false")
+    overrides = {"span_loss_weight": config.span_weight} if config.spans else {}
+    start = _checkpoint_format(config.init_from) if config.init_from else None
+    if start == "full":  # the checkpoint's own weights are the start; a head it lacks starts fresh
+        classifier = Classifier.new(config.init_from, spans=config.spans, **overrides)
+    else:
+        classifier = Classifier.new(config.base_model, spans=config.spans, **overrides)
     classifier.max_length = config.max_length
-    if config.method == "lora":
+    if start == "adapter":
+        classifier.model = continue_lora(classifier.model, config)
+    elif config.method == "lora":
         classifier.model = with_lora(classifier.model, config)
     return classifier
+
+
+def _checkpoint_format(path: str) -> str:
+    from model.checkpoint import ADAPTER_FILE, CALIBRATION_FILE, CheckpointError
+
+    folder = Path(path)
+    record = json.loads((folder / CALIBRATION_FILE).read_text(encoding="utf-8")) if (folder / CALIBRATION_FILE).is_file() else {}
+    kind = record.get("format") or ("adapter" if (folder / ADAPTER_FILE).is_file() else "full")
+    if not (folder / ("adapter_model.safetensors" if kind == "adapter" else "model.safetensors")).is_file():
+        raise CheckpointError(f"--init-from {path}: no checkpoint there")
+    return kind
+
+
+def continue_lora(model, config: TrainConfig):
+    """`model` (the base) with the adapter saved at config.init_from, trainable; a head the adapter
+    lacks (the span head of a checkpoint trained without one) starts fresh and trains in full."""
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    lora = LoraConfig.from_pretrained(config.init_from)
+    lora.modules_to_save = sorted(set(lora.modules_to_save or []) | set(_heads(config)))
+    lora.inference_mode = False
+    model = get_peft_model(model, lora)
+    state = get_peft_model_state_dict(model)  # fresh weights, for what the saved adapter lacks
+    state.update(load_file(Path(config.init_from) / "adapter_model.safetensors"))
+    set_peft_model_state_dict(model, state)
+    return model
+
+
+def _heads(config: TrainConfig) -> list[str]:
+    return ["classifier", "pooler", "span_classifier"] if config.spans else ["classifier", "pooler"]
 
 
 def build_trainer(classifier: Classifier, tokenized, config: TrainConfig, use_cuda: bool) -> Trainer:
@@ -111,7 +156,7 @@ def build_trainer(classifier: Classifier, tokenized, config: TrainConfig, use_cu
         remove_unused_columns=not config.soft_labels,  # the distillation loss reads teacher_logits
     )
     common = {"model": classifier.model, "args": args, "train_dataset": tokenized,
-              "data_collator": DataCollatorWithPadding(classifier.tokenizer)}
+              "data_collator": SpanCollator(classifier.tokenizer)}
     if config.soft_labels:
         from training.distill import DistillTrainer
 
@@ -149,8 +194,9 @@ def with_teacher(train_set, config: TrainConfig):
     if missing:
         log.warning("%d of %d train sentences have no teacher label in %s: they train on their gold label alone "
                     "(relabel with `python -m training.distill label`)", missing, len(train_set), config.soft_labels)
+    spans = {role: list(train_set[role]) + [None] * len(pool) for role in ROLES}  # the pool has no spans: tags O
     dataset = datasets.Dataset.from_dict(
-        {"text": texts, "label": labels, "teacher_logits": logits, "has_teacher": flags}
+        {"text": texts, "label": labels, "teacher_logits": logits, "has_teacher": flags, **spans}
     ).shuffle(seed=config.seed)
     counts = {"soft_labels": config.soft_labels, "train_with_teacher": len(train_set) - missing,
               "train_without_teacher": missing, "unlabelled_pool": len(pool),
@@ -164,7 +210,7 @@ def with_lora(model, config: TrainConfig):
 
     lora = LoraConfig(
         task_type=TaskType.SEQ_CLS, r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
-        target_modules=LORA_TARGETS, modules_to_save=["classifier", "pooler"],
+        target_modules=LORA_TARGETS, modules_to_save=_heads(config),
     )
     return get_peft_model(model, lora)
 
@@ -187,11 +233,37 @@ def save(classifier: Classifier, record: dict, output_dir: Path) -> None:
     log.info("saved checkpoint to %s (dev macro-F1 %.3f)", output_dir, record["dev"]["macro_f1"])
 
 
-def _tokenize(dataset, tokenizer, max_length: int):
+def _tokenize(dataset, tokenizer, max_length: int, spans: bool = False):
+    """input_ids (and, with `spans`, span_labels: each token's BIO tag from the row's speaker and
+    target, found in the sentence; a span only in the sentence before leaves the tokens O)."""
     def encode(batch):
-        return tokenizer(batch["text"], truncation=True, max_length=max_length)
+        encoded = tokenizer(batch["text"], truncation=True, max_length=max_length, return_offsets_mapping=spans)
+        if spans:
+            offsets = encoded.pop("offset_mapping")
+            encoded["span_labels"] = [
+                tag_tokens(o, {role: _locate(text, batch[role][i]) for role in ROLES})
+                for i, (text, o) in enumerate(zip(batch["text"], offsets))
+            ]
+        return encoded
 
-    keep = {"input_ids", "attention_mask", "token_type_ids", "label", "teacher_logits", "has_teacher"}
+    keep = {"input_ids", "attention_mask", "token_type_ids", "label", "teacher_logits", "has_teacher", "span_labels"}
     encoded = dataset.map(encode, batched=True, desc="tokenizing")
     encoded = encoded.remove_columns([c for c in encoded.column_names if c not in keep])
     return encoded.map(lambda row: {"length": len(row["input_ids"])}, desc="measuring lengths")
+
+
+def _locate(text: str, span: str | None) -> tuple[int, int] | None:
+    start = text.find(span) if span else -1
+    return (start, start + len(span)) if start >= 0 else None
+
+
+class SpanCollator(DataCollatorWithPadding):
+    """Dynamic padding, with the token tags (span_labels) padded by -100 to the batch's length."""
+
+    def __call__(self, features):
+        tags = [f.pop("span_labels") for f in features] if features and "span_labels" in features[0] else None
+        batch = super().__call__(features)
+        if tags is not None:
+            width = batch["input_ids"].shape[1]
+            batch["span_labels"] = torch.tensor([t + [-100] * (width - len(t)) for t in tags])
+        return batch
