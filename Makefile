@@ -38,7 +38,7 @@ label: setup
 # `make train` needs neither: the soft labels ship in the repository.
 teacher: setup
 	base="$$($(PY) -m training.base_models mpnet)" && $(PY) -m training --method full --base-model "$$base" \
-		--learning-rate 5e-5 --epochs 2 --factual-prior None --output-dir $(TEACHER_DIR)
+		--learning-rate 5e-5 --epochs 2 --factual-prior None --spans false --output-dir $(TEACHER_DIR)
 
 soft-labels: setup
 	$(PY) -m training.distill label --teacher $(TEACHER_DIR)

@@ -42,7 +42,7 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = SPLIT_SEED, baseline
 
 SUBCOMMANDS = {
     "agreement": "eval.agreement", "behaviour": "eval.behaviour", "benchmark": "eval.benchmark",
-    "calibration": "eval.calibration", "errors": "eval.errors", "realtext": "eval.realtext", "speed": "eval.speed",
+    "calibration": "eval.calibration", "errors": "eval.errors", "realtext": "eval.realtext", "spans": "eval.spans", "speed": "eval.speed",
 }
 
 
@@ -96,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     print(to_terminal(reports, title))
     for path in write_all(reports, args.out, title):
         print(f"wrote {path}")
+    if not args.file and args.split in ("dev", "test") and load_classifier(args.model).has_spans:
+        from eval.spans import measure, to_markdown
+
+        markdown = to_markdown(measure(args.model, args.split))
+        (args.out / "spans.md").write_text(markdown, encoding="utf-8")
+        print()
+        print(markdown)
+        print(f"wrote {args.out / 'spans.md'}")
     return 0
 
 

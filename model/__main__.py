@@ -3,6 +3,7 @@
     python -m model FILE [--model DIR] [--min-confidence P]   # each sentence with its label
     python -m model classify-file IN [OUT] [--precision bf16] # JSONL or one sentence per line -> JSONL
     python -m model export OUT_DIR [--model DIR]              # a plain HF checkpoint (adapter merged)
+    python -m model report FILE [FILE ...] -o report.html     # a self-contained HTML report
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["export"]:
         parser.add_argument("command")
         parser.add_argument("out", type=Path, help="directory to write")
+    elif argv[:1] == ["report"]:
+        parser.add_argument("command")
+        parser.add_argument("files", type=Path, nargs="+", help="plain-text documents")
+        parser.add_argument("-o", "--out", type=Path, default=Path("report.html"), help="the HTML file to write")
     elif argv[:1] == ["classify-file"]:
         parser.add_argument("command")
         parser.add_argument("source", type=Path, help="JSONL with a text field, or plain text, one sentence per line")
@@ -44,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
             checkpoint.export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, args.out)
             print(f"wrote {args.out}")
             return 0
+        if argv[:1] == ["report"]:
+            from model.report import write_report
+
+            print(f"wrote {write_report(args.files, args.out, args.model)}")
+            return 0
         if argv[:1] == ["classify-file"]:
             count = classify_file(
                 args.source, args.destination, model=args.model, precision=args.precision,
@@ -58,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         for r in results:
             tag = f"[skipped: {r.skipped}]" if r.skipped else f"{r.label:<15} {r.score:.2f}"
             note = f"  [{', '.join(r.warnings)}]" if r.warnings else ""
-            print(f"{tag:<20} {r.text}{note}")
+            who = f"  <{r.speaker_actor or '?'} -> {r.target_actor or '-'}>" if r.speaker_actor or r.target_actor else ""
+            print(f"{tag:<20} {r.text}{who}{note}")
         return 0
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -20,6 +20,7 @@ from typing import overload
 from data import LABELS, split_document
 from model.classifier import MAX_TEXT_CHARS, Classifier
 from model.language import NOT_ENGLISH, is_english
+from model.spans import Span
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 """The checkpoint that ships inside the package."""
@@ -37,6 +38,12 @@ class Prediction:
     `top_label` still names the argmax. `warnings` names reasons to distrust the label:
     "not_english" when the sentence does not read as English (model/language.py), a language
     the model was never trained on.
+
+    For an act (top_label other than factual_report), `speaker` and `target` are the spans the
+    model tags (model/spans.py: text, character offsets into the sentence, or into the document
+    for classify_document, and score), and `speaker_actor` / `target_actor` the parties they
+    name (model/actors.py: "Baku" -> "Azerbaijan"). None where there is none, and always for a
+    checkpoint trained without the span head.
     """
 
     label: str
@@ -44,6 +51,10 @@ class Prediction:
     scores: dict[str, float]
     top_label: str = ""
     warnings: tuple[str, ...] = ()
+    speaker: Span | None = None
+    target: Span | None = None
+    speaker_actor: str | None = None
+    target_actor: str | None = None
 
     def __post_init__(self) -> None:
         if not self.top_label:
@@ -132,8 +143,10 @@ def classify(
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence!r}")
     if not batch:
         return []
-    probabilities = resolve_model(model, precision).predict_proba(batch, batch_size=batch_size).tolist()
-    results = [_prediction(row, min_confidence, text) for row, text in zip(probabilities, batch)]
+    classifier = resolve_model(model, precision)
+    logits, spans = classifier.logits_and_spans(batch, batch_size=batch_size)
+    probabilities = classifier.calibrate(logits).tolist()
+    results = [_prediction(row, min_confidence, text, found) for row, text, found in zip(probabilities, batch, spans)]
     return results[0] if single else results
 
 
@@ -154,15 +167,31 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
                 for s in split_document(text).sentences]
     labelled = [s for s in segments if s.skip is None]
     predictions = iter(classify([s.text for s in labelled], **kwargs) if labelled else [])
-    results = []
+    results, last_speaker = [], None
     for s in segments:
         where = {"text": s.text, "start": s.start, "end": s.end}
         if s.skip is not None:
             results.append(SentencePrediction("skipped", 0.0, {}, "skipped", skipped=s.skip, **where))
-        else:
-            p = next(predictions)
-            results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, p.warnings, **where))
+            continue
+        p = next(predictions)
+        spans = {role: _shift(getattr(p, role), s.start) for role in ("speaker", "target")}
+        actors = {"speaker_actor": p.speaker_actor, "target_actor": p.target_actor}
+        if p.top_label != "factual_report":
+            recent = last_speaker is not None and s.index - last_speaker[0] <= SPEAKER_REACH
+            if spans["speaker"] is None and recent:  # "He said ...": the speaker of the act just before
+                spans["speaker"], actors["speaker_actor"] = last_speaker[1:]
+            if spans["speaker"] is not None:
+                last_speaker = (s.index, spans["speaker"], actors["speaker_actor"])
+        results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, p.warnings, **spans, **actors, **where))
     return results
+
+
+SPEAKER_REACH = 2
+"""An act with no speaker of its own takes the speaker of an act at most this many segments before."""
+
+
+def _shift(span: Span | None, offset: int) -> Span | None:
+    return dataclasses.replace(span, start=span.start + offset, end=span.end + offset) if span else None
 
 
 def _unlabellable(text: str) -> str | None:
@@ -204,11 +233,17 @@ def _check_texts(texts) -> list[str]:
     return list(texts)
 
 
-def _prediction(row: list[float], min_confidence: float | None, text: str) -> Prediction:
+def _prediction(row: list[float], min_confidence: float | None, text: str, spans: dict) -> Prediction:
     best = max(range(len(LABELS)), key=row.__getitem__)
     scores = dict(zip(LABELS, row))
     label = LABELS[best]
     warnings = () if is_english(text) else (NOT_ENGLISH,)
-    if min_confidence is not None and row[best] < min_confidence:
-        return Prediction(ABSTAIN, row[best], scores, label, warnings)
-    return Prediction(label, row[best], scores, label, warnings)
+    who = {}
+    if spans.get("speaker") or spans.get("target"):
+        from model.actors import actor  # country tables load on the first act only
+
+        who = {"speaker": spans.get("speaker"), "target": spans.get("target"),
+               "speaker_actor": actor(spans["speaker"].text) if spans.get("speaker") else None,
+               "target_actor": actor(spans["target"].text) if spans.get("target") else None}
+    shown = ABSTAIN if min_confidence is not None and row[best] < min_confidence else label
+    return Prediction(shown, row[best], scores, label, warnings, **who)

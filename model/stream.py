@@ -8,6 +8,7 @@ another run.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import sys
@@ -36,8 +37,9 @@ def classify_file(
     `source` is JSONL (one object per line with a "text" field; its other fields are kept)
     or plain text (one sentence per line; blank lines are skipped, the output keeps the
     line number). Each output line is the input object plus "label" and "score" (and
-    "scores", the full distribution, with `scores=True`); an input field of one of those
-    names is kept as "input_label", "input_score" or "input_scores". Sentences are read and
+    "scores", the full distribution, with `scores=True`; "warnings" when there are any; for an
+    act, "speaker" and "target" as {"text", "start", "end", "score"} and "speaker_actor" /
+    "target_actor"); an input field of one of those names is kept as "input_<name>". Sentences are read and
     labelled `chunk_size` at a time, so memory stays flat however long the file is; a
     progress bar shows sentences per second on stderr. `destination` None or "-" writes to
     stdout.
@@ -85,7 +87,7 @@ def classify_file(
     return done
 
 
-OUTPUT_FIELDS = ("label", "score", "scores", "warnings")
+OUTPUT_FIELDS = ("label", "score", "scores", "warnings", "speaker", "target", "speaker_actor", "target_actor")
 """What classify_file adds to each line; input fields of these names move to "input_<name>"."""
 
 
@@ -98,6 +100,11 @@ def _labelled(record: dict, result: Prediction, scores: bool) -> dict:
     out["label"], out["score"] = result.label, round(result.score, 6)
     if result.warnings:
         out["warnings"] = list(result.warnings)
+    for role in ("speaker", "target"):
+        span = getattr(result, role)
+        if span is not None:
+            out[role] = dataclasses.asdict(span)
+            out[f"{role}_actor"] = getattr(result, f"{role}_actor")
     if scores:
         out["scores"] = {k: round(v, 6) for k, v in result.scores.items()}
     return out
