@@ -61,11 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         import importlib
 
-        try:
-            return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return 130
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m eval", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="subcommands (each has --help):\n" + "\n".join(
@@ -108,4 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # a message, not a traceback
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
