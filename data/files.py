@@ -27,6 +27,28 @@ class FormatError(ValueError):
     """A file breaks its format; the message names the file and line."""
 
 
+def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) for each non-blank line of a UTF-8 text file, read lazily; a byte-order
+    mark on the first line is dropped.
+
+    Raises:
+        FileNotFoundError: no file there.
+        FormatError: a line is not UTF-8 (the message names the file, line and column).
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise FormatError(f"{path}:{number}: not UTF-8 (byte {raw[error.start]:#04x} at column {error.start + 1}); "
+                                  "re-save the file as UTF-8") from None
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            if line.strip():
+                yield number, line
+
+
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-blank line of a JSONL file, read lazily.
 
@@ -38,30 +60,19 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
         >>> next(read_jsonl("data/annotations/000_a25c22efd439cb62.jsonl"))[0]
         1
     """
-    path = Path(path)
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise FormatError(f"{where}: not UTF-8 (byte {raw[error.start]:#04x} at column {error.start + 1}); "
-                                  "re-save the file as UTF-8") from None
-            if number == 1:
-                line = line.removeprefix("\ufeff")
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise FormatError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
-            if not isinstance(record, dict):
-                raise FormatError(f"{where}: expected a JSON object, found {type(record).__name__}")
-            for key, value in record.items():
-                if isinstance(value, str) and _SURROGATE.search(value):
-                    raise FormatError(f"{where}: field {key!r} holds a lone surrogate (an unpaired \\ud800-\\udfff "
-                                      "escape), which is not text; fix the producer of this file")
-            yield number, record
+    for number, line in read_lines(path):
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise FormatError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+        if not isinstance(record, dict):
+            raise FormatError(f"{where}: expected a JSON object, found {type(record).__name__}")
+        for key, value in record.items():
+            if isinstance(value, str) and _SURROGATE.search(value):
+                raise FormatError(f"{where}: field {key!r} holds a lone surrogate (an unpaired \\ud800-\\udfff "
+                                  "escape), which is not text; fix the producer of this file")
+        yield number, record
 
 
 def partial_path(path: str | Path) -> Path:

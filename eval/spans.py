@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from data import ACT_LABELS, SPLIT_SEED, load_corpus
+from data import ACT_LABELS, SPLIT_SEED, gold_labels, load_corpus
 from data.corpus import SEEDS_DIR
 
 ATTRIBUTION = (r"said|says|told|added|stated|announced|accused|accuses|denied|denies|rejected|rejects|dismissed|"
@@ -92,10 +92,12 @@ def measure(model_dir=None, split: str = "test") -> dict:
     if not classifier.has_spans:
         raise ValueError(f"the checkpoint {model_dir or 'shipped'} has no span head: train one with --spans true")
     data = load_corpus(seed=SPLIT_SEED)[split]
-    acts = [i for i, label in enumerate(data["label"]) if data.features["label"].int2str(label) in ACT_LABELS]
-    texts = [data["text"][i] for i in acts]
-    labels = [data.features["label"].int2str(data["label"][i]) for i in acts]
-    gold = {role: [data[role][i] for i in acts] for role in ("speaker", "target")}
+    columns = {"doc_id": list(data["doc_id"]), "text": list(data["text"]), "label": gold_labels(data),
+               "speaker": list(data["speaker"]), "target": list(data["target"])}  # read once: a column access copies it
+    acts = [i for i, label in enumerate(columns["label"]) if label in ACT_LABELS]
+    texts = [columns["text"][i] for i in acts]
+    labels = [columns["label"][i] for i in acts]
+    gold = {role: [columns[role][i] for i in acts] for role in ("speaker", "target")}
     _, spans = classifier.logits_and_spans(texts, every_sentence=True)
     rules = [rule_spans(t) for t in texts]
     result = {"split": split, "act_sentences": len(texts), "systems": {}, "per_label": {}}
@@ -114,11 +116,11 @@ def measure(model_dir=None, split: str = "test") -> dict:
                                        for f, g, t, lab in zip(found, gold[role], texts, labels) if lab == label])
                     for role in ("speaker", "target")}
             for label in ACT_LABELS}
-    result["previous_sentence"] = _previous_sentence(data, lambda text: classify_document(text, model=classifier))
+    result["previous_sentence"] = _previous_sentence(columns, lambda text: classify_document(text, model=classifier))
     return result
 
 
-def _previous_sentence(data, classify_document) -> dict:
+def _previous_sentence(data: dict[str, list], classify_document) -> dict:
     """Acts whose gold speaker is only in the sentence before: how often classify_document, run on
     the seed document, gives exactly that speaker."""
     docs: dict[str, list[int]] = {}
@@ -127,7 +129,7 @@ def _previous_sentence(data, classify_document) -> dict:
     hits = total = 0
     for doc, rows in docs.items():
         wanted = [i for i in rows if data["speaker"][i] and data["speaker"][i] not in data["text"][i]
-                  and data.features["label"].int2str(data["label"][i]) in ACT_LABELS]
+                  and data["label"][i] in ACT_LABELS]
         if not wanted:
             continue
         results = [r for r in classify_document((SEEDS_DIR / f"{doc}.txt").read_text(encoding="utf-8")) if r.skipped is None]

@@ -195,12 +195,9 @@ def _shift(span: Span | None, offset: int) -> Span | None:
 
 
 def _unlabellable(text: str) -> str | None:
-    """Why a segment cannot be labelled as a sentence (None when it can)."""
-    if len(text) > MAX_TEXT_CHARS:
-        return f"over {MAX_TEXT_CHARS:,} characters: not one sentence"
-    if not any(character.isalnum() for character in text):
-        return "no letters or digits"
-    return None
+    """Why a segment cannot be labelled as a sentence (None when it can): its skip reason."""
+    problem = sentence_problem(text)
+    return f"over {MAX_TEXT_CHARS:,} characters: not one sentence" if problem == TOO_LONG else problem
 
 
 def resolve_model(model: Classifier | str | Path | None, precision: str | None) -> Classifier:
@@ -220,17 +217,40 @@ def _check_texts(texts) -> list[str]:
             raise TypeError(f"text at position {i} is bytes: decode it first, e.g. text.decode('utf-8')")
         if not isinstance(text, str):
             raise TypeError(f"text at position {i} is {type(text).__name__}, expected str")
-        if not text.strip():
+        problem = sentence_problem(text)
+        if problem == EMPTY:
             raise ValueError(f"text at position {i} is empty or whitespace: there is nothing to label")
-        if not any(character.isalnum() for character in text):
+        if problem == NO_LETTERS:
             raise ValueError(f"text at position {i} has no letters or digits (only punctuation, control or "
                              f"zero-width characters, e.g. {text[:20]!r}): there is nothing to label")
-        if len(text) > MAX_TEXT_CHARS:
+        if problem == TOO_LONG:
             raise ValueError(
                 f"text at position {i} has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} of a sentence: "
                 "use classify_document() to split a document into sentences"
             )
     return list(texts)
+
+
+EMPTY, NO_LETTERS, TOO_LONG = "empty", "no letters or digits", "too long"
+
+
+def sentence_problem(text: str) -> str | None:
+    """What keeps `text` from being labelled as one sentence (EMPTY, NO_LETTERS, TOO_LONG), or None.
+
+    The one definition behind classify()'s errors, classify_document()'s skips and classify_file()'s
+    line errors.
+
+    Example:
+        >>> sentence_problem("Talks resume."), sentence_problem("\u200b"), sentence_problem("x" * 6000)
+        (None, 'no letters or digits', 'too long')
+    """
+    if not text.strip():
+        return EMPTY
+    if not any(character.isalnum() for character in text):
+        return NO_LETTERS
+    if len(text) > MAX_TEXT_CHARS:
+        return TOO_LONG
+    return None
 
 
 def _prediction(row: list[float], min_confidence: float | None, text: str, spans: dict) -> Prediction:

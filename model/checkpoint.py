@@ -103,15 +103,7 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration]:
     """
     path = Path(path)
     record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {}
-    kind = record.get("format") or ("adapter" if (path / ADAPTER_FILE).is_file() else "full")
-    if kind not in FILES:
-        raise CheckpointError(f"checkpoint {path}: unknown format {kind!r} in {CALIBRATION_FILE}")
-    for name in FILES[kind]:
-        if not (path / name).is_file():
-            raise CheckpointError(
-                f"no checkpoint at {path}: {name} is missing. Train one with `python -m training` "
-                "(or `make run`), or pass the directory of an existing checkpoint"
-            )
+    kind = format_of(path)
     _check_hashes(path, record.get("files", {}))
     labels = record.get("labels") or _labels_of(_read_json(path / "config.json"))
     if list(labels) != list(LABELS):
@@ -137,6 +129,26 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration]:
         raise CheckpointError(f"checkpoint {path} could not be read ({type(error).__name__}: {error})") from error
     _check_finite(model, path)
     return model.float().eval(), tokenizer, calibration
+
+
+def format_of(path: str | Path) -> str:
+    """"adapter" or "full": what stanceframe.json records, else what the files say.
+
+    Raises:
+        CheckpointError: an unknown format, or a file that format needs is missing.
+    """
+    path = Path(path)
+    record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {}
+    kind = record.get("format") or ("adapter" if (path / ADAPTER_FILE).is_file() else "full")
+    if kind not in FILES:
+        raise CheckpointError(f"checkpoint {path}: unknown format {kind!r} in {CALIBRATION_FILE}")
+    for name in FILES[kind]:
+        if not (path / name).is_file():
+            raise CheckpointError(
+                f"no checkpoint at {path}: {name} is missing. Train one with `python -m training` "
+                "(or `make run`), or pass the directory of an existing checkpoint"
+            )
+    return kind
 
 
 def write(model: torch.nn.Module, tokenizer, calibration: Calibration, path: str | Path) -> Path:

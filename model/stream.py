@@ -15,8 +15,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from data.files import FormatError, atomic_output, read_jsonl
-from model.api import Prediction, classify, resolve_model
+from data.files import FormatError, atomic_output, read_jsonl, read_lines
+from model.api import TOO_LONG, Prediction, classify, resolve_model, sentence_problem
 from model.classifier import MAX_TEXT_CHARS, Classifier
 
 
@@ -122,30 +122,18 @@ def _read_records(source: Path) -> Iterator[dict]:
             _check_text(text, f"{source}:{number}")
             yield record
         return
-    for number, text in _text_lines(source):
-        _check_text(text, f"{source}:{number}")
-        yield {"line": number, "text": text}
-
-
-def _text_lines(source: Path) -> Iterator[tuple[int, str]]:
-    with open(source, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise FormatError(f"{source}:{number}: not UTF-8 (at column {error.start + 1}); re-save it as UTF-8") from None
-            if number == 1:
-                line = line.removeprefix("\ufeff")
-            if line.strip():
-                yield number, line.strip()
+    for number, line in read_lines(source):
+        _check_text(line.strip(), f"{source}:{number}")
+        yield {"line": number, "text": line.strip()}
 
 
 def _check_text(text: str, where: str) -> None:
-    """The per-sentence checks of classify(), with the file and line in the message."""
-    if len(text) > MAX_TEXT_CHARS:
+    """classify()'s sentence checks (model.api.sentence_problem), with the file and line in the message."""
+    problem = sentence_problem(text)
+    if problem == TOO_LONG:
         raise FormatError(f"{where}: the text has {len(text):,} characters, over the {MAX_TEXT_CHARS:,} of a "
                           "sentence; split documents into sentences first (classify_document)")
-    if not any(character.isalnum() for character in text):
+    if problem is not None:
         raise FormatError(f"{where}: the text has no letters or digits ({text[:20]!r}): there is nothing to label")
 
 

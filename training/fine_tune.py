@@ -12,7 +12,7 @@ import torch
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 from data import LABELS, corpus_hash, load_corpus
-from model import Classifier
+from model import Classifier, checkpoint
 from model.calibration import fit_factual_bias, fit_temperature
 from model.scoring import score_ids
 from model.spans import ROLES, tag_tokens
@@ -88,7 +88,7 @@ def build_classifier(config: TrainConfig) -> Classifier:
             raise ValueError(f"the span head is built for BERT encoders; {config.base_model} is not one: "
                              "pass --spans false")
     overrides = {"span_loss_weight": config.span_weight} if config.spans else {}
-    start = _checkpoint_format(config.init_from) if config.init_from else None
+    start = checkpoint.format_of(config.init_from) if config.init_from else None
     if start == "full":  # the checkpoint's own weights are the start; a head it lacks starts fresh
         classifier = Classifier.new(config.init_from, spans=config.spans, **overrides)
     else:
@@ -99,17 +99,6 @@ def build_classifier(config: TrainConfig) -> Classifier:
     elif config.method == "lora":
         classifier.model = with_lora(classifier.model, config)
     return classifier
-
-
-def _checkpoint_format(path: str) -> str:
-    from model.checkpoint import ADAPTER_FILE, CALIBRATION_FILE, CheckpointError
-
-    folder = Path(path)
-    record = json.loads((folder / CALIBRATION_FILE).read_text(encoding="utf-8")) if (folder / CALIBRATION_FILE).is_file() else {}
-    kind = record.get("format") or ("adapter" if (folder / ADAPTER_FILE).is_file() else "full")
-    if not (folder / ("adapter_model.safetensors" if kind == "adapter" else "model.safetensors")).is_file():
-        raise CheckpointError(f"--init-from {path}: no checkpoint there")
-    return kind
 
 
 def continue_lora(model, config: TrainConfig):
