@@ -93,6 +93,35 @@ def datasheet_tables(seed: int = SPLIT_SEED) -> str:
     return "\n".join(lines)
 
 
+FORMATS = ("label-studio", "doccano", "jsonl")
+
+
+def export(files: list[Path], format: str, out: Path) -> int:
+    """Write the records of `files` (JSONL) as `format`'s import file; returns the count."""
+    from data.files import atomic_output, read_jsonl
+    from data.interop import to_doccano, to_label_studio
+
+    records = [record for path in files for _, record in read_jsonl(path) if isinstance(record.get("text"), str)]
+    with atomic_output(out, refuse=tuple(files)) as handle:
+        if format == "label-studio":
+            json.dump(to_label_studio(records), handle, ensure_ascii=False, indent=1)
+        else:
+            lines = to_doccano(records) if format == "doccano" else records
+            handle.writelines(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    return len(records)
+
+
+def import_(path: Path, format: str, out: Path) -> int:
+    """Read a tool's export and write rows of id, text, label, speaker, target; returns the count."""
+    from data.files import atomic_output
+    from data.interop import from_doccano, from_label_studio
+
+    rows = from_label_studio(path) if format == "label-studio" else from_doccano(path)
+    with atomic_output(out, refuse=(path,)) as handle:
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    return len(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data.annotate", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -104,10 +133,26 @@ def main(argv: list[str] | None = None) -> int:
     stats_parser = sub.add_parser("stats", help="counts per label and split")
     stats_parser.add_argument("--markdown", action="store_true", help="the datasheet's tables by split, genre and region")
     stats_parser.add_argument("--dir", type=Path, default=ANNOTATIONS_DIR, help="the annotation folder (default: data/annotations)")
+    exporter = sub.add_parser("export", help="pre-labelled sentences (classify-file output, or annotation files) -> an annotation tool's import file")
+    exporter.add_argument("files", nargs="+", type=Path, help="JSONL with text (and label, score, speaker, target)")
+    exporter.add_argument("--format", choices=FORMATS, required=True)
+    exporter.add_argument("-o", "--out", type=Path, required=True)
+    importer = sub.add_parser("import", help="an annotation tool's export -> JSONL rows of id, text, label, speaker, target")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--format", choices=FORMATS[:2], required=True)
+    importer.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.command == "template":
         for seed in args.seeds:
             print(write_template(seed, force=args.force))
+        return 0
+    if args.command in ("export", "import"):
+        try:
+            count = export(args.files, args.format, args.out) if args.command == "export" else import_(args.file, args.format, args.out)
+        except (OSError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"wrote {count} sentences to {args.out}")
         return 0
     if args.command == "check":
         problems = check(args.seeds or sorted(SEEDS_DIR.glob("*.txt")))
