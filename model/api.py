@@ -20,6 +20,7 @@ from typing import overload
 from data import LABELS, split_document
 from model.classifier import MAX_TEXT_CHARS, Classifier
 from model.language import NOT_ENGLISH, is_english
+from model.ood import OUT_OF_DOMAIN
 from model.spans import Span
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
@@ -37,7 +38,8 @@ class Prediction:
     `min_confidence` and the top probability is below it, `label` is "abstain" and
     `top_label` still names the argmax. `warnings` names reasons to distrust the label:
     "not_english" when the sentence does not read as English (model/language.py), a language
-    the model was never trained on.
+    the model was never trained on; "out_of_domain" when it lies far from everything the model
+    was trained on (model/ood.py).
 
     For an act (top_label other than factual_report), `speaker` and `target` are the spans the
     model tags (model/spans.py: text, character offsets into the sentence, or into the document
@@ -144,9 +146,11 @@ def classify(
     if not batch:
         return []
     classifier = resolve_model(model, precision)
-    logits, spans = classifier.logits_and_spans(batch, batch_size=batch_size)
+    logits, spans, distances = classifier.analyse(batch, batch_size=batch_size)
     probabilities = classifier.calibrate(logits).tolist()
-    results = [_prediction(row, min_confidence, text, found) for row, text, found in zip(probabilities, batch, spans)]
+    far = (distances > classifier.ood["threshold"]).tolist() if distances is not None else [False] * len(batch)
+    results = [_prediction(row, min_confidence, text, found, out)
+               for row, text, found, out in zip(probabilities, batch, spans, far)]
     return results[0] if single else results
 
 
@@ -253,11 +257,11 @@ def sentence_problem(text: str) -> str | None:
     return None
 
 
-def _prediction(row: list[float], min_confidence: float | None, text: str, spans: dict) -> Prediction:
+def _prediction(row: list[float], min_confidence: float | None, text: str, spans: dict, far: bool = False) -> Prediction:
     best = max(range(len(LABELS)), key=row.__getitem__)
     scores = dict(zip(LABELS, row))
     label = LABELS[best]
-    warnings = () if is_english(text) else (NOT_ENGLISH,)
+    warnings = (() if is_english(text) else (NOT_ENGLISH,)) + ((OUT_OF_DOMAIN,) if far else ())
     who = {}
     if spans.get("speaker") or spans.get("target"):
         from model.actors import actor  # country tables load on the first act only

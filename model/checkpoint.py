@@ -25,6 +25,7 @@ import torch
 
 from data import LABELS
 from model import encoder, lora
+from model.ood import OOD_FILE
 from model.spans import SPAN_TAGS
 
 CALIBRATION_FILE = "stanceframe.json"
@@ -93,8 +94,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration]:
-    """The model (on CPU, fp32, eval mode), tokenizer and calibration saved at `path`.
+def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict | None]:
+    """The model (on CPU, fp32, eval mode), tokenizer, calibration and out-of-domain statistics
+    (model/ood.py; None when the checkpoint has none) saved at `path`.
 
     Raises:
         CheckpointError: the folder or a file is missing, unreadable or changed since it was
@@ -128,7 +130,14 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration]:
     except Exception as error:  # HF raises many types for a damaged file; name the file instead
         raise CheckpointError(f"checkpoint {path} could not be read ({type(error).__name__}: {error})") from error
     _check_finite(model, path)
-    return model.float().eval(), tokenizer, calibration
+    ood = None
+    if (path / OOD_FILE).is_file():
+        from safetensors.torch import load_file
+
+        ood = load_file(path / OOD_FILE)
+        if set(ood) != {"means", "precision", "threshold"} or not all(torch.isfinite(t).all() for t in ood.values()):
+            raise CheckpointError(f"checkpoint {path}: {OOD_FILE} is not a set of finite means, precision and threshold")
+    return model.float().eval(), tokenizer, calibration, ood
 
 
 def format_of(path: str | Path) -> str:
@@ -167,7 +176,7 @@ def write(model: torch.nn.Module, tokenizer, calibration: Calibration, path: str
     path.mkdir(parents=True, exist_ok=True)
     kind = "adapter" if hasattr(model, "peft_config") else "full"
     stale = [*FILES["full" if kind == "adapter" else "adapter"], *(TOKENIZER_FILES if kind == "adapter" else ())]
-    for name in (*stale, CALIBRATION_FILE, "README.md"):
+    for name in (*stale, CALIBRATION_FILE, "README.md", OOD_FILE):  # new weights: old statistics no longer apply
         (path / name).unlink(missing_ok=True)
     model.save_pretrained(path, safe_serialization=True)
     (path / "README.md").unlink(missing_ok=True)  # peft's empty card; ours is model/README.md
@@ -185,6 +194,17 @@ def write(model: torch.nn.Module, tokenizer, calibration: Calibration, path: str
                        if p.is_file() and p.name in (*FILES[kind], *TOKENIZER_FILES)}
     (path / CALIBRATION_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def write_ood(path: str | Path, stats: dict[str, torch.Tensor]) -> None:
+    """Add (or replace) the out-of-domain statistics of the checkpoint at `path`, recording their hash."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    save_file({k: v.contiguous() for k, v in stats.items()}, str(path / OOD_FILE))
+    record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {"labels": list(LABELS)}
+    record.setdefault("files", {})[OOD_FILE] = file_sha256(path / OOD_FILE)
+    (path / CALIBRATION_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def write_calibration(path: str | Path, calibration: Calibration) -> None:

@@ -17,6 +17,7 @@ from data import LABELS, id2label, label2id
 from model import checkpoint, encoder
 from model.checkpoint import Calibration
 from model.device import dtype_of, pick_device, resolve_precision
+from model.ood import distance
 from model.spans import ROLES, Span, spans_from_tags
 
 MAX_LENGTH = 128
@@ -51,6 +52,8 @@ class Classifier:
     max_length: int = MAX_LENGTH
     precision: str = "fp32"
     """The dtype the weights run in: "fp32" or "bf16" (see `at_precision`)."""
+    ood: dict | None = None
+    """Out-of-domain statistics (model/ood.py), or None."""
     _casts: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -89,11 +92,11 @@ class Classifier:
         Raises:
             model.CheckpointError: see model.checkpoint.read.
         """
-        model, tokenizer, calibration = checkpoint.read(path)
+        model, tokenizer, calibration, ood = checkpoint.read(path)
         device = pick_device(device)
         precision = resolve_precision(precision, device)
         model.to(device, dtype_of(precision)).eval()
-        return cls(model, tokenizer, calibration.temperature, list(calibration.bias), precision=precision)
+        return cls(model, tokenizer, calibration.temperature, list(calibration.bias), precision=precision, ood=ood)
 
     @property
     def calibration(self) -> Calibration:
@@ -121,7 +124,7 @@ class Classifier:
         if precision not in self._casts:
             model = copy.deepcopy(self.model).to(dtype_of(precision))
             self._casts[precision] = Classifier(
-                model, self.tokenizer, self.temperature, list(self.bias), self.max_length, precision
+                model, self.tokenizer, self.temperature, list(self.bias), self.max_length, precision, self.ood
             )
         return self._casts[precision]
 
@@ -138,15 +141,25 @@ class Classifier:
         """
         return self._run(texts, batch_size, max_tokens, spans=False)[0]
 
+    def analyse(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS):
+        """Logits, spans (as `logits_and_spans`) and each text's out-of-domain distance
+        (model/ood.py; None without statistics), from one pass."""
+        return self._run(texts, batch_size, max_tokens, spans=self.has_spans, distances=self.ood is not None)
+
+    def pooled(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
+        """The pooled embedding the sentence head reads, shape (len(texts), hidden): what model/ood.py measures."""
+        return self._run(texts, batch_size, MAX_BATCH_TOKENS, spans=False, pooled=True)[2]
+
     def logits_and_spans(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS,
                          every_sentence: bool = False) -> tuple[torch.Tensor, list[dict[str, Span | None]]]:
         """Raw logits as `logits()`, and each text's speaker and target span (character offsets
         into the text; None where the tagger finds none). Spans are read for the sentences whose
         label is an act (not factual_report), the only ones that have a speaker (`every_sentence`:
         all, for measuring the tagger apart from the label); without a span head, all are None."""
-        return self._run(texts, batch_size, max_tokens, spans=self.has_spans, every_sentence=every_sentence)
+        return self._run(texts, batch_size, max_tokens, spans=self.has_spans, every_sentence=every_sentence)[:2]
 
-    def _run(self, texts, batch_size: int, max_tokens: int, spans: bool, every_sentence: bool = False):
+    def _run(self, texts, batch_size: int, max_tokens: int, spans: bool, every_sentence: bool = False,
+             distances: bool = False, pooled: bool = False):
         if batch_size < 1 or max_tokens < 1:
             raise ValueError(f"batch_size and max_tokens must be at least 1, got {batch_size} and {max_tokens}")
         texts = list(texts)
@@ -154,12 +167,19 @@ class Classifier:
         ids = encoded["input_ids"]
         out = torch.empty(len(ids), len(LABELS))
         found: list[dict[str, Span | None]] = [dict.fromkeys(ROLES) for _ in texts]
+        extra = None
         self.model.eval()
         with torch.inference_mode():
             for index in token_batches([len(i) for i in ids], batch_size, max_tokens):
                 batch = self.tokenizer.pad({"input_ids": [ids[i] for i in index]}, return_tensors="pt")
                 result = self.model(**batch.to(self.device))
                 out[index] = result.logits.float().cpu()
+                if distances or pooled:
+                    vectors = result.pooled.float().cpu()
+                    values = vectors if pooled else distance(vectors, self.ood)
+                    if extra is None:
+                        extra = torch.empty((len(ids), *values.shape[1:]))
+                    extra[index] = values
                 if spans:
                     acts = ((out[index] + torch.tensor(self.bias)).argmax(-1) != FACTUAL).tolist()
                     acts = [True] * len(index) if every_sentence else acts
@@ -167,7 +187,7 @@ class Classifier:
                     for row, i in enumerate(index):
                         if acts[row]:
                             found[i] = spans_from_tags(tags[row, : len(ids[i])], encoded["offset_mapping"][i], texts[i])
-        return out, found
+        return out, found, extra
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         """Calibrated probabilities in LABELS order, shape (len(texts), len(LABELS))."""

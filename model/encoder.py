@@ -108,7 +108,7 @@ class LeanBertClassifier(nn.Module):
             x = layer(x, mask)
         pooled = torch.tanh(self.bert.pooler.dense(x[:, 0]))
         span_logits = self.span_classifier(x) if self.span_classifier is not None else None
-        return SimpleNamespace(logits=self.classifier(pooled), span_logits=span_logits)
+        return SimpleNamespace(logits=self.classifier(pooled), span_logits=span_logits, pooled=pooled)
 
     def load_weights(self, state: dict[str, torch.Tensor]) -> "LeanBertClassifier":
         """Load an HF state dict (with or without the `bert.` prefix); every parameter must be there."""

@@ -52,6 +52,7 @@ class TrainConfig:
     lora_dropout: float = knob(0.1, "dropout on the LoRA input")
     spans: bool = knob(True, "also train the speaker/target token head on the corpus spans (model/spans.py; BERT bases)")
     span_weight: float = knob(1.0, "with --spans: the weight of the token loss beside the sentence loss")
+    ood: bool = knob(True, "after training, fit the out-of-domain statistics (model/ood.py) on the train and dev splits")
     calibrate: bool = knob(True, "fit the softmax temperature on dev after training (saved in stanceframe.json)")
     factual_prior: float | None = knob(
         None, "None: no decision offset. A share of factual_report (real wire copy: about 0.70) makes training "

@@ -59,6 +59,11 @@ def train(config: TrainConfig) -> dict:
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     save(classifier, record, Path(config.output_dir))
+    if config.ood:
+        from training.ood import attach
+
+        record["ood"] = attach(config.output_dir, config.corpus_dir, config.split_seed)
+        (Path(config.output_dir) / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
 
 
