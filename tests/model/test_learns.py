@@ -13,7 +13,7 @@ def test_real_base_model_learns(tmp_path):
     from training import TrainConfig, train
 
     config = TrainConfig(output_dir=str(tmp_path / "ckpt"), method="full", learning_rate=2e-4, epochs=6,
-                         max_train_samples=320, batch_size=16, factual_prior=None, spans=False)
+                         max_train_samples=320, batch_size=16, factual_prior=None, spans=False, ood=False)
     train_set = load_corpus()["train"].shuffle(seed=config.seed).select(range(320))
     before = Classifier.new()
     record = train(config)
