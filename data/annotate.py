@@ -98,10 +98,15 @@ FORMATS = ("label-studio", "doccano", "jsonl")
 
 def export(files: list[Path], format: str, out: Path) -> int:
     """Write the records of `files` (JSONL) as `format`'s import file; returns the count."""
-    from data.files import atomic_output, read_jsonl
+    from data.files import FormatError, atomic_output, read_jsonl
     from data.interop import to_doccano, to_label_studio
 
-    records = [record for path in files for _, record in read_jsonl(path) if isinstance(record.get("text"), str)]
+    records = []
+    for path in files:
+        for number, record in read_jsonl(path):
+            if not isinstance(record.get("text"), str) or not record["text"].strip():
+                raise FormatError(f'{path}:{number}: expected a non-empty string "text" field')
+            records.append(record)
     with atomic_output(out, refuse=tuple(files)) as handle:
         if format == "label-studio":
             json.dump(to_label_studio(records), handle, ensure_ascii=False, indent=1)

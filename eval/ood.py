@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from data import CorpusError, gold_labels, label2id, load_corpus, read_labelled_file
-from data.realdev import REAL_DEV_FILE, SHARED_BENCHMARKS
+from data.realdev import SourceMissing
+from eval.realtext import real_sets
 
 
 def flag_quality(classifier, texts: list[str], gold: list[str]) -> dict:
@@ -41,10 +42,14 @@ def measure(model_dir=None) -> dict:
                          "add them with `python -m training.ood DIR`")
     test = load_corpus()["test"]
     sets = {"corpus test split": (list(test["text"]), gold_labels(test))}
-    for name, path in (("voa_dev", REAL_DEV_FILE), ("voa_public", SHARED_BENCHMARKS / "voa_public.jsonl")):
+    for name, path in real_sets().items():
         try:
             sets[name] = read_labelled_file(path)
-        except CorpusError:  # ../shared absent: the real sets cannot be rebuilt here
+        except SourceMissing:  # ../shared absent: the real sets cannot be rebuilt here
+            continue
+        except CorpusError:
+            if path.is_file():
+                raise
             continue
     return {name: flag_quality(classifier, list(texts), list(gold)) for name, (texts, gold) in sets.items()}
 
