@@ -13,9 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from data import CorpusError, gold_labels, label2id, load_corpus, read_labelled_file
-from data.realdev import SourceMissing
-from eval.realtext import real_sets
+from data import gold_labels, label2id, load_corpus
+from eval.realtext import read_real_sets
 
 
 def flag_quality(classifier, texts: list[str], gold: list[str]) -> dict:
@@ -42,15 +41,7 @@ def measure(model_dir=None) -> dict:
                          "add them with `python -m training.ood DIR`")
     test = load_corpus()["test"]
     sets = {"corpus test split": (list(test["text"]), gold_labels(test))}
-    for name, path in real_sets().items():
-        try:
-            sets[name] = read_labelled_file(path)
-        except SourceMissing:  # ../shared absent: the real sets cannot be rebuilt here
-            continue
-        except CorpusError:
-            if path.is_file():
-                raise
-            continue
+    sets.update({name: (texts, gold) for name, (texts, gold, _) in read_real_sets()[0].items()})
     return {name: flag_quality(classifier, list(texts), list(gold)) for name, (texts, gold) in sets.items()}
 
 

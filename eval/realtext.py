@@ -50,7 +50,15 @@ def evaluate(model_dir=None) -> dict:
     classifier = load_classifier(model_dir)
     test = load_corpus()["test"]
     results = {"corpus test split": score_set(classifier, test["text"], gold_labels(test), test["doc_id"])}
-    skipped = {}
+    sets, skipped = read_real_sets()
+    for name, (texts, gold, path) in sets.items():
+        results[name] = score_set(classifier, texts, gold, story_groups(path, len(texts)))
+    return {"model": str(model_dir or "shipped"), "sets": results, "skipped": skipped}
+
+
+def read_real_sets() -> tuple[dict[str, tuple[list[str], list[str], Path]], dict[str, str]]:
+    """The real sets that are on this machine, name -> (texts, gold, path), and why the others are not."""
+    sets, skipped = {}, {}
     for name, path in real_sets().items():
         if not path.is_file():
             skipped[name] = f"{path} is not here"
@@ -60,8 +68,8 @@ def evaluate(model_dir=None) -> dict:
         except SourceMissing as error:
             skipped[name] = str(error)
             continue
-        results[name] = score_set(classifier, texts, gold, story_groups(path, len(texts)))
-    return {"model": str(model_dir or "shipped"), "sets": results, "skipped": skipped}
+        sets[name] = (texts, gold, path)
+    return sets, skipped
 
 
 def to_markdown(result: dict) -> str:

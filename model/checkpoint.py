@@ -105,7 +105,7 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict |
     """
     path = Path(path)
     record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {}
-    kind = format_of(path)
+    kind = format_of(path, record)
     _check_hashes(path, record.get("files", {}))
     labels = record.get("labels") or _labels_of(_read_json(path / "config.json"))
     if list(labels) != list(LABELS):
@@ -140,14 +140,15 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict |
     return model.float().eval(), tokenizer, calibration, ood
 
 
-def format_of(path: str | Path) -> str:
-    """"adapter" or "full": what stanceframe.json records, else what the files say.
+def format_of(path: str | Path, record: dict | None = None) -> str:
+    """"adapter" or "full": what stanceframe.json records (`record`, if already read), else what the files say.
 
     Raises:
         CheckpointError: an unknown format, or a file that format needs is missing.
     """
     path = Path(path)
-    record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {}
+    if record is None:
+        record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {}
     kind = record.get("format") or ("adapter" if (path / ADAPTER_FILE).is_file() else "full")
     if kind not in FILES:
         raise CheckpointError(f"checkpoint {path}: unknown format {kind!r} in {CALIBRATION_FILE}")
