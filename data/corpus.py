@@ -132,6 +132,21 @@ def split_of(doc_id: str, seed: int = SPLIT_SEED) -> str:
     return "train"
 
 
+def _features():
+    import datasets  # imported here: `data` stays importable without the heavy stack
+
+    return datasets.Features(
+        {
+            "text": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=list(LABELS)),
+            "doc_id": datasets.Value("string"),
+            "index": datasets.Value("int32"),
+            "speaker": datasets.Value("string"),
+            "target": datasets.Value("string"),
+        }
+    )
+
+
 def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = SPLIT_SEED):
     """Read the corpus and return a `datasets.DatasetDict` split by document.
 
@@ -143,18 +158,9 @@ def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = SPLIT_SEED)
         >>> sorted(corpus)
         ['dev', 'test', 'train']
     """
-    import datasets  # imported here: `data` stays importable without the heavy stack
+    import datasets
 
-    features = datasets.Features(
-        {
-            "text": datasets.Value("string"),
-            "label": datasets.ClassLabel(names=list(LABELS)),
-            "doc_id": datasets.Value("string"),
-            "index": datasets.Value("int32"),
-            "speaker": datasets.Value("string"),
-            "target": datasets.Value("string"),
-        }
-    )
+    features = _features()
     columns: dict[str, dict[str, list]] = {name: {key: [] for key in features} for name in SPLITS}
     for row in read_annotations(directory):
         if row.label is None:
@@ -168,6 +174,59 @@ def load_corpus(directory: str | Path = ANNOTATIONS_DIR, seed: int = SPLIT_SEED)
     return datasets.DatasetDict(
         {name: datasets.Dataset.from_dict(columns[name], features=features) for name in SPLITS}
     )
+
+
+def load_rows(path: str | Path):
+    """Every labelled sentence of a user's annotations as one `datasets.Dataset` with
+    load_corpus's columns, unsplit. `path` is a folder of JSONL files or one file, each line
+    either in the corpus format (doc_id, index, text, label, ...) or a row that
+    `python -m data.annotate import` writes (id, text, label, speaker, target; its document
+    is the file it is in).
+
+    Raises:
+        CorpusError: a line breaks the format (naming file and line), a sentence appears twice,
+            or nothing carries a label.
+    """
+    import datasets
+
+    path = Path(path)
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not files or not files[0].is_file():
+        raise CorpusError(f"no annotation files (*.jsonl) at {path}")
+    rows, seen = [], {}
+    for file in files:
+        for line_no, record in read_jsonl(file):
+            where = f"{file}:{line_no}"
+            if "doc_id" not in record and "index" not in record:  # an imported row
+                record = {"doc_id": file.stem, "index": line_no - 1, **record}
+            row = _row(record, where, str(file), line_no)
+            if row.label is None:
+                continue
+            key = " ".join(row.text.split()).lower()
+            if key in seen:
+                raise CorpusError(f"{where}: duplicate sentence, first seen at {seen[key]}: {row.text!r}")
+            seen[key] = where
+            rows.append(row)
+    if not rows:
+        raise CorpusError(f"{path}: no labelled sentence (every line is skipped)")
+    features = _features()
+    return datasets.Dataset.from_dict({key: [getattr(row, key) for row in rows] for key in features}, features=features)
+
+
+def without_documents(corpus, pattern: str | None):
+    """`corpus` (a DatasetDict or Dataset) without the documents whose id matches the regular
+    expression `pattern` (re.search); None leaves it as it is.
+
+    Example:
+        >>> len(without_documents(load_corpus()["test"], "."))
+        0
+    """
+    if not pattern:
+        return corpus
+    import re
+
+    regex = re.compile(pattern)
+    return corpus.filter(lambda doc_ids: [not regex.search(d) for d in doc_ids], input_columns="doc_id", batched=True)
 
 
 def gold_labels(split) -> list[str]:

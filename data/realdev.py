@@ -95,3 +95,27 @@ def resolve(records: list[tuple[int, dict]], where: str, stories: dict[str, str]
             )
         out.append((line_no, {**record, "text": text}))
     return out
+
+
+def real_sets() -> dict[str, Path]:
+    """The two real-reporting sets by name: the dev set annotated here and the shared voa_public."""
+    return {"voa_dev (real, choices made here)": REAL_DEV_FILE,
+            "voa_public (real, reported)": SHARED_BENCHMARKS / "voa_public.jsonl"}
+
+
+def read_real_sets() -> tuple[dict[str, tuple[list[str], list[str], Path]], dict[str, str]]:
+    """The real sets that are on this machine, name -> (texts, gold, path), and why the others are not."""
+    from data.corpus import read_labelled_file
+
+    sets, skipped = {}, {}
+    for name, path in real_sets().items():
+        if not path.is_file():
+            skipped[name] = f"{path} is not here"
+            continue
+        try:
+            texts, gold = read_labelled_file(path)
+        except SourceMissing as error:
+            skipped[name] = str(error)
+            continue
+        sets[name] = (texts, gold, path)
+    return sets, skipped

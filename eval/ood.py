@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from data import gold_labels, label2id, load_corpus
-from eval.realtext import read_real_sets
+from data.realdev import read_real_sets
 
 
 def flag_quality(classifier, texts: list[str], gold: list[str]) -> dict:

