@@ -10,7 +10,7 @@ export TRANSFORMERS_NO_ADVISORY_WARNINGS := 1
 
 TEACHER_DIR ?= runs/teacher-mpnet
 
-.PHONY: setup run train evaluate label test clean teacher soft-labels
+.PHONY: setup run train evaluate label test clean teacher soft-labels onnx serve
 
 setup: $(VENV)/.installed
 
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,onnx,serve,scale]"
 	touch $@
 
 run: setup train evaluate label
@@ -42,6 +42,14 @@ teacher: setup
 
 soft-labels: setup
 	$(PY) -m training.distill label --teacher $(TEACHER_DIR)
+
+# ONNX export (fp32 and int8) of the default model (model/shipped or $$STANCEFRAME_MODEL) to runs/onnx, where
+# classify(..., engine="onnx") looks by default; README "Deploying".
+onnx: setup
+	$(PY) -m model export --format onnx runs/onnx
+
+serve: setup
+	$(PY) -m model serve --model runs/model
 
 test: setup
 	$(PY) -m pytest

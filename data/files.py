@@ -13,10 +13,12 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -27,9 +29,10 @@ class FormatError(ValueError):
     """A file breaks its format; the message names the file and line."""
 
 
-def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+def read_lines(path: str | Path, part: "Part | None" = None) -> Iterator[tuple[int, str]]:
     """(line number, text) for each non-blank line of a UTF-8 text file, read lazily; a byte-order
-    mark on the first line is dropped.
+    mark on the first line is dropped. With `part` (from `parts()`), only that stretch of the
+    file, numbered as in the whole file.
 
     Raises:
         FileNotFoundError: no file there.
@@ -37,7 +40,11 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """
     path = Path(path)
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        lines = enumerate(handle, start=1)
+        if part is not None:
+            handle.seek(part.start)
+            lines = itertools.islice(enumerate(handle, start=part.first_line), part.lines)
+        for number, raw in lines:
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -49,7 +56,7 @@ def read_lines(path: str | Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+def read_jsonl(path: str | Path, part: "Part | None" = None) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-blank line of a JSONL file, read lazily.
 
     Raises:
@@ -60,7 +67,7 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
         >>> next(read_jsonl("data/annotations/000_a25c22efd439cb62.jsonl"))[0]
         1
     """
-    for number, line in read_lines(path):
+    for number, line in read_lines(path, part):
         where = f"{path}:{number}"
         try:
             record = json.loads(line)
@@ -73,6 +80,39 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
                 raise FormatError(f"{where}: field {key!r} holds a lone surrogate (an unpaired \\ud800-\\udfff "
                                   "escape), which is not text; fix the producer of this file")
         yield number, record
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of a file for one worker: `lines` physical lines from byte `start`, the first
+    of them line number `first_line` of the whole file."""
+
+    start: int
+    first_line: int
+    lines: int
+
+
+def parts(path: str | Path, lines_per_part: int) -> list[Part]:
+    """The file cut into stretches of `lines_per_part` physical lines, in one pass over its bytes.
+
+    Example:
+        >>> import tempfile, os; f = tempfile.NamedTemporaryFile("wb", delete=False); _ = f.write(b"a\\nb\\n\\nc\\n"); f.close()
+        >>> [(p.first_line, p.lines) for p in parts(f.name, 2)]; os.unlink(f.name)
+        [(1, 2), (3, 2)]
+    """
+    if lines_per_part < 1:
+        raise ValueError(f"lines_per_part must be at least 1, got {lines_per_part}")
+    found, offset, count, start, first = [], 0, 0, 0, 1
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            count += 1
+            offset += len(raw)
+            if count == lines_per_part:
+                found.append(Part(start, first, count))
+                start, first, count = offset, number + 1, 0
+    if count:
+        found.append(Part(start, first, count))
+    return found
 
 
 def partial_path(path: str | Path) -> Path:

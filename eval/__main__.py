@@ -42,7 +42,7 @@ def evaluate_all(texts, labels, model_dir=None, seed: int = SPLIT_SEED, baseline
 
 SUBCOMMANDS = {
     "agreement": "eval.agreement", "behaviour": "eval.behaviour", "benchmark": "eval.benchmark",
-    "calibration": "eval.calibration", "errors": "eval.errors", "ood": "eval.ood", "realtext": "eval.realtext", "spans": "eval.spans", "speed": "eval.speed",
+    "calibration": "eval.calibration", "errors": "eval.errors", "ood": "eval.ood", "realtext": "eval.realtext", "select": "eval.select", "load": "eval.load", "spans": "eval.spans", "speed": "eval.speed",
 }
 
 

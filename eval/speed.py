@@ -4,8 +4,12 @@ Prints and writes (runs/speed/speed.{json,md}):
 - the hardware ceiling: fp32 (and bf16) matrix-multiply GFLOP/s of a large torch matmul, and
   the model's forward FLOPs per token, so each throughput is also a fraction of the ceiling;
 - inference throughput (sentences/s and real, unpadded tokens/s) on a fixed set of corpus
-  sentences at batch sizes 1, 32 and 256, for classify() in fp32, classify() in bf16, and the
-  plain transformers.pipeline("text-classification") on the same weights (exported);
+  sentences at batch sizes 1, 32 and 256, for every engine on the same weights: classify() in
+  fp32 and bf16 (torch), classify(engine="onnx") in fp32 and int8 (ONNX Runtime), and the plain
+  transformers.pipeline("text-classification") (exported). optimum's ORTModel pipeline is
+  listed as not run: optimum-onnx requires transformers < 4.58 (model/onnx_export.py);
+- per engine, a fresh process: cold start (import, load, classify one sentence) and peak RSS
+  after labelling 1,000 sentences;
 - cold start: a fresh `python -c` that imports the API and classifies one sentence, next to a
   fresh process that only imports torch and transformers (median of 3 each);
 - peak RSS of `python -m model classify-file` streaming 10,000 and 100,000 sentences;
@@ -85,7 +89,8 @@ def timed(run, warmup) -> float:
     return time.perf_counter() - started
 
 
-def inference(texts, batch_sizes, classifier, export_dir: Path, ceiling: dict, per_token: float, bf16: bool):
+def inference(texts, batch_sizes, classifier, export_dir: Path, ceiling: dict, per_token: float, bf16: bool,
+              onnx_dir: Path | None = None):
     """Throughput rows, and the outputs needed for the parity checks."""
     from transformers import pipeline
 
@@ -93,6 +98,11 @@ def inference(texts, batch_sizes, classifier, export_dir: Path, ceiling: dict, p
     engines = {"classify() fp32": classifier}
     if bf16:
         engines["classify() bf16"] = classifier.at_precision("bf16")
+    if onnx_dir is not None:
+        from model.onnx_engine import OnnxClassifier
+
+        for precision in ("fp32", "int8"):
+            engines[f"onnx {precision}"] = OnnxClassifier.load(onnx_dir, precision)
     pipe = pipeline("text-classification", model=str(export_dir), device="cpu")
     rows, outputs = [], {}
     for batch_size in batch_sizes:
@@ -148,6 +158,62 @@ def cold_start(repeats: int = 3) -> dict:
     return result
 
 
+ENGINE_CHILD = """
+import json, sys, time
+started = time.perf_counter()
+engine, precision, model = sys.argv[1], sys.argv[2], sys.argv[3] or None
+texts = json.load(open(sys.argv[4], encoding="utf-8"))
+if engine == "pipeline":
+    from transformers import pipeline
+    pipe = pipeline("text-classification", model=model, device="cpu")
+    pipe([texts[0]])
+    first = time.perf_counter() - started
+    pipe(texts, batch_size=32, truncation=True)
+else:
+    from model import classify
+    classify(texts[0], model=model, engine=engine, precision=precision)
+    first = time.perf_counter() - started
+    classify(texts, model=model, engine=engine, precision=precision, batch_size=32)
+peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"cold_start_s": first, "peak_kib": peak_kib, "torch_imported": "torch" in sys.modules}))
+"""
+"""A fresh process per engine: seconds to the first label (imports, load, one sentence), then its
+high-water RSS after labelling the sentences of argv[4] at batch 32."""
+
+
+def engine_processes(texts: list[str], workdir: Path, onnx_dir: Path | None, export_dir: Path, bf16: bool,
+                     model: Path | None, repeats: int = 3) -> list[dict]:
+    """Cold start (median of `repeats`) and peak RSS of each engine in fresh processes."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    sample = workdir / "engine-sentences.json"
+    sample.write_text(json.dumps(texts[:1000]), encoding="utf-8")
+    runs = [("classify() fp32", "torch", "fp32", str(model or ""))]
+    runs += [("classify() bf16", "torch", "bf16", str(model or ""))] if bf16 else []
+    if onnx_dir is not None:
+        runs += [("onnx fp32", "onnx", "fp32", str(onnx_dir)), ("onnx int8", "onnx", "int8", str(onnx_dir))]
+    runs += [("transformers.pipeline fp32", "pipeline", "fp32", str(export_dir))]
+    rows = []
+    for name, engine, precision, where in runs:
+        reports = []
+        for _ in range(repeats):
+            done = subprocess.run([sys.executable, "-c", ENGINE_CHILD, engine, precision, where, str(sample)],
+                                  env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"{name}: the fresh process failed: {done.stderr[-2000:]}")
+            reports.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        row = {"engine": name, "cold_start_s": round(statistics.median(r["cold_start_s"] for r in reports), 2),
+               "peak_rss_mib": round(max(r["peak_kib"] for r in reports) / 1024),
+               "imports_torch": reports[0]["torch_imported"]}
+        print(f"  {name:<28} cold start {row['cold_start_s']:.2f} s, peak RSS {row['peak_rss_mib']:,} MiB "
+              f"(torch imported: {row['imports_torch']})", flush=True)
+        rows.append(row)
+    return rows
+
+
+NOT_RUN = {"optimum ORTModelForSequenceClassification pipeline":
+           "optimum-onnx 0.1.0 requires transformers < 4.58; this project runs on transformers 5 (model/onnx_export.py)"}
+
+
 STREAM_CHILD = """
 import json, resource, sys
 from model.__main__ import main
@@ -193,6 +259,34 @@ def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir
     return rows
 
 
+def archive_run(texts: list[str], count: int, workdir: Path, workers: int = 2) -> dict:
+    """`python -m model classify-file` against `python -m model classify-archive` (Dask, local
+    processes) on the same file of `count` sentences, each a fresh process at the default
+    precision; the outputs must be identical."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    source = workdir / f"archive-{count}.txt"
+    with open(source, "w", encoding="utf-8") as handle:
+        for i in range(count):
+            handle.write(texts[i % len(texts)] + "\n")
+    commands = {"classify-file (one process)": ["classify-file", str(source), str(workdir / "one.jsonl"), "--no-progress"],
+                f"classify-archive (Dask, {workers} local workers)": [
+                    "classify-archive", str(source), str(workdir / "dask.jsonl"), "--workers", str(workers),
+                    "--lines-per-part", str(max(1, count // (4 * workers)))]}
+    result = {"sentences": count}
+    for name, arguments in commands.items():
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "model", *arguments], env=env, check=True, capture_output=True)
+        seconds = time.perf_counter() - started
+        result[name] = {"seconds": round(seconds, 1), "sentences_per_second": round(count / seconds, 1)}
+        print(f"  {name:<40} {count:,} sentences in {seconds:.1f} s ({count / seconds:.0f} sent/s, start-up included)",
+              flush=True)
+    result["identical_output"] = (workdir / "one.jsonl").read_bytes() == (workdir / "dask.jsonl").read_bytes()
+    for name in ("one.jsonl", "dask.jsonl"):
+        (workdir / name).unlink()
+    source.unlink()
+    return result
+
+
 def training_run(per_token: float, ceiling: dict, output_dir: Path) -> dict:
     """A full training run with the shipped recipe into `output_dir`, through the training CLI in
     a subprocess (eval never imports training); throughput from the run's own record."""
@@ -214,7 +308,7 @@ def macro_f1(gold, probabilities) -> float:
     """Macro-F1 of the argmax labels, through the project's report (eval.report.score)."""
     from eval.report import score
 
-    return score("speed", gold, [LABELS[i] for i in probabilities.argmax(-1).tolist()]).macro_f1
+    return score("speed", gold, [LABELS[int(i)] for i in probabilities.argmax(-1).tolist()]).macro_f1
 
 
 def summarise(result: dict) -> list[tuple[str, str, bool]]:
@@ -235,6 +329,14 @@ def summarise(result: dict) -> list[tuple[str, str, bool]]:
         checks.append(("classify() bf16 at batch 256: >= 2x classify() fp32", f"{ratio:.2f}x", ratio >= TARGETS["bf16_speedup"]))
         gap = abs(result["parity"]["test_macro_f1_bf16"] - result["parity"]["test_macro_f1_fp32"])
         checks.append(("bf16 test macro-F1 within 0.005 of fp32", f"{gap:.4f}", gap <= TARGETS["bf16_f1_tolerance"]))
+    for name in ("onnx_fp32", "onnx_int8"):
+        if f"test_macro_f1_{name}" in result["parity"]:
+            gap = abs(result["parity"][f"test_macro_f1_{name}"] - result["parity"]["test_macro_f1_fp32"])
+            checks.append((f"{name.replace('_', ' ')} test macro-F1 within 0.005 of classify() fp32", f"{gap:.4f}", gap <= 0.005))
+    engines = {r["engine"]: r for r in result.get("engines", [])}
+    if "onnx int8" in engines and "classify() fp32" in engines:
+        checks.append(("onnx int8 imports no torch", "yes" if not engines["onnx int8"]["imports_torch"] else "no",
+                       not engines["onnx int8"]["imports_torch"]))
     if "cold_start" in result:
         extra = result["cold_start"]["extra_s"]
         checks.append(("cold start: <= 1.0 s over importing torch and transformers", f"+{extra:.2f} s", extra <= TARGETS["cold_start_extra_s"]))
@@ -272,6 +374,18 @@ def to_markdown(result: dict) -> str:
               + (f", bf16 {parity['test_macro_f1_bf16']:.4f}; bf16 labels equal fp32 on {parity['bf16_label_agreement']:.2%}, "
                  f"largest probability difference {parity['bf16_max_probability_difference']:.4f}" if "test_macro_f1_bf16" in parity else "")
               + f"; the pipeline's labels equal classify()'s on {parity['pipeline_label_agreement']:.2%}."]
+    for name in ("onnx_fp32", "onnx_int8"):
+        if f"test_macro_f1_{name}" in parity:
+            lines.append(f"{name.replace('_', ' ')}: test macro-F1 {parity[f'test_macro_f1_{name}']:.4f}, labels equal "
+                         f"classify() fp32's on {parity[f'{name}_label_agreement']:.2%}, largest probability difference "
+                         f"{parity[f'{name}_max_probability_difference']:.5f}.")
+    if result.get("engines"):
+        lines += ["", "| engine (fresh process) | cold start s (to the first label) | peak RSS MiB (1,000 sentences) | imports torch |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r['engine']} | {r['cold_start_s']:.2f} | {r['peak_rss_mib']:,} | {'yes' if r['imports_torch'] else 'no'} |"
+                  for r in result["engines"]]
+    for name, why in result.get("not_run", {}).items():
+        lines += ["", f"Not run: {name}: {why}."]
     if "cold_start" in result:
         c = result["cold_start"]
         lines += ["", f"Cold start (median of 3 fresh processes): `import torch, transformers` "
@@ -281,6 +395,12 @@ def to_markdown(result: dict) -> str:
         lines += ["", "| streamed sentences (classify-file) | precision | peak RSS MiB | seconds | sentences/s |", "|---|---|---|---|---|"]
         lines += [f"| {r['sentences']:,} | {r['precision']} | {r['peak_rss_mib']:,} | {r['seconds']} | {r['sentences_per_second']} |"
                   for r in result["stream"]]
+    if result.get("archive"):
+        a = result["archive"]
+        lines += ["", f"| {a['sentences']:,} sentences, default precision, fresh processes | seconds | sentences/s |", "|---|---|---|"]
+        lines += [f"| {name} | {row['seconds']} | {row['sentences_per_second']} |" for name, row in a.items()
+                  if isinstance(row, dict)]
+        lines += ["", f"Outputs identical: {'yes' if a['identical_output'] else 'NO'}."]
     if result.get("training"):
         t = result["training"]
         lines += ["", f"Training ({t['method']}, {t['device']}, {t['train_sentences']:,} sentences x {t['epochs']} epochs): "
@@ -309,6 +429,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sentences", type=int, default=2000, help="size of the fixed inference set (default 2000)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32, 256])
     parser.add_argument("--stream", type=int, nargs="*", default=[10_000, 100_000], help="streamed file sizes for peak RSS")
+    parser.add_argument("--archive", type=int, default=20_000, help="sentences for the classify-file vs Dask run (0: skip)")
     parser.add_argument("--no-training", action="store_true", help="skip the full training run (~8 minutes)")
     parser.add_argument("--train-output", type=Path, default=None, help="keep the trained checkpoint here (default: discarded)")
     parser.add_argument("--no-cold-start", action="store_true", help="skip the fresh-process timings")
@@ -317,7 +438,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("runs/speed"))
     args = parser.parse_args(argv)
     if args.quick:
-        args.sentences, args.batch_sizes, args.stream, args.no_training = 300, [32], [2_000], True
+        args.sentences, args.batch_sizes, args.stream, args.no_training, args.archive = 300, [32], [2_000], True, 0
     return args
 
 
@@ -329,6 +450,15 @@ def parity(outputs: dict, gold: list[str], n_test: int, count: int) -> dict:
               "pipeline_label_agreement": round(sum(
                   p["label"] == LABELS[i] for p, i in zip(outputs["pipeline"], fp32.argmax(-1).tolist())
               ) / count, 4)}
+    import numpy as np
+
+    for name in ("onnx fp32", "onnx int8"):
+        if name in outputs:
+            got, ref = np.asarray(outputs[name]), fp32.numpy()
+            key = name.replace(" ", "_")
+            result[f"test_macro_f1_{key}"] = round(macro_f1(gold[test], got[test]), 4)
+            result[f"{key}_label_agreement"] = round(float((got.argmax(-1) == ref.argmax(-1)).mean()), 4)
+            result[f"{key}_max_probability_difference"] = round(float(np.abs(got - ref).max()), 5)
     if "classify() bf16" in outputs:
         bf16 = outputs["classify() bf16"]
         result.update(
@@ -349,10 +479,22 @@ def measure(args: argparse.Namespace, machine: dict, ceiling: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="stanceframe-speed-") as tmp:
         workdir = Path(tmp)
         checkpoint.export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, workdir / "export")
+        onnx_dir = None
+        try:
+            from model.onnx_export import export_onnx
+
+            onnx_dir = export_onnx(classifier, workdir / "onnx")
+        except ImportError as error:
+            print(f"no ONNX rows: {error} (pip install -e \".[onnx]\")", flush=True)
         print(f"inference on {len(texts):,} sentences:")
         rows, outputs, real_tokens = inference(texts, args.batch_sizes, classifier, workdir / "export", ceiling,
-                                               per_token, machine["bf16_native"])
-        result.update(real_tokens=real_tokens, inference=rows, parity=parity(outputs, gold, n_test, len(texts)))
+                                               per_token, machine["bf16_native"], onnx_dir)
+        result.update(real_tokens=real_tokens, inference=rows, parity=parity(outputs, gold, n_test, len(texts)),
+                      not_run=NOT_RUN)
+        if not args.no_cold_start:
+            print("each engine in fresh processes (cold start, peak RSS; 3 each) ...", flush=True)
+            result["engines"] = engine_processes(texts, workdir, onnx_dir, workdir / "export",
+                                                 machine["bf16_native"], args.model)
         if not args.no_cold_start:
             print("cold start (3 fresh processes each) ...", flush=True)
             result["cold_start"] = cold_start()
@@ -360,6 +502,14 @@ def measure(args: argparse.Namespace, machine: dict, ceiling: dict) -> dict:
             precision = "bf16" if machine["bf16_native"] else "fp32"
             print(f"streaming classify-file ({precision}):", flush=True)
             result["stream"] = stream_peak_rss(texts, args.stream, precision, workdir)
+        if args.archive:
+            import importlib.util
+
+            if importlib.util.find_spec("dask") is None:
+                print('no archive rows: Dask is not installed (pip install -e ".[scale]")', flush=True)
+            else:
+                print("an archive through classify-file and through Dask (classify-archive):", flush=True)
+                result["archive"] = archive_run(texts, args.archive, workdir)
         if not args.no_training:
             print("full training run (the shipped recipe) ...", flush=True)
             result["training"] = training_run(per_token, ceiling, args.train_output or workdir / "model")

@@ -1,12 +1,28 @@
-"""stanceframe model: the classifier (load, save, predict), classify() and classify_document()."""
+"""stanceframe model: the classifier (load, save, predict), classify() and classify_document().
 
-from model.actors import actor, profile
-from model.api import ABSTAIN, Prediction, SentencePrediction, classify, classify_document, load_classifier
-from model.checkpoint import CheckpointError, base_model_path
-from model.classifier import Classifier
-from model.stream import classify_file
+Names load lazily (PEP 562): `from model import classify` imports no torch until a torch model
+is loaded, so the ONNX engine (engine="onnx") runs on tokenizers and onnxruntime alone.
+"""
 
-__all__ = [
-    "ABSTAIN", "CheckpointError", "Classifier", "Prediction", "SentencePrediction", "actor", "base_model_path",
-    "classify", "classify_document", "classify_file", "load_classifier", "profile",
-]
+import importlib
+
+_WHERE = {
+    "actor": "model.actors", "profile": "model.actors",
+    "ABSTAIN": "model.api", "Prediction": "model.api", "SentencePrediction": "model.api", "classify": "model.api",
+    "classify_document": "model.api", "load_classifier": "model.api",
+    "CheckpointError": "model.errors", "base_model_path": "model.checkpoint",
+    "Classifier": "model.classifier", "classify_file": "model.stream",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'model' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

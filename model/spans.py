@@ -15,10 +15,12 @@ there: inference runs the lean encoder); `tag_tokens` makes the token head's tar
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 
-import torch
-from torch import nn
+if typing.TYPE_CHECKING:
+    import torch
+
 
 SPAN_TAGS = ("O", "B-speaker", "I-speaker", "B-target", "I-target")
 """The token head's tags, in the order of its outputs (saved in stanceframe.json, checked on load)."""
@@ -44,6 +46,8 @@ class Span:
 
 def span_loss(span_logits: torch.Tensor, span_labels: torch.Tensor) -> torch.Tensor:
     """Token cross-entropy over the tagged tokens (-100 marks special tokens and padding)."""
+    from torch import nn  # here, not at the top: the ONNX engine reads spans without torch
+
     if not (span_labels != -100).any():
         return span_logits.sum() * 0.0
     return nn.functional.cross_entropy(span_logits.float().reshape(-1, len(SPAN_TAGS)), span_labels.reshape(-1),
@@ -74,9 +78,10 @@ def tag_tokens(offsets: list[tuple[int, int]], spans: dict[str, tuple[int, int] 
     return tags
 
 
-def spans_from_tags(probabilities: torch.Tensor, offsets: list[tuple[int, int]], text: str,
+def spans_from_tags(probabilities, offsets: list[tuple[int, int]], text: str,
                     threshold: float | None = None) -> dict[str, Span | None]:
-    """The most probable span of each role in one sentence, from per-token tag probabilities.
+    """The most probable span of each role in one sentence, from per-token tag probabilities
+    (a torch tensor or a numpy array, (tokens, tags)).
 
     A token belongs to a role when P(B-role) + P(I-role) reaches `threshold` (SPAN_THRESHOLD
     unless given) and beats the other role; it opens a span when P(B) >= P(I) or the token before

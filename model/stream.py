@@ -12,12 +12,15 @@ import dataclasses
 import itertools
 import json
 import sys
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
 from data.files import FormatError, atomic_output, read_jsonl, read_lines
-from model.api import TOO_LONG, Prediction, classify, resolve_model, sentence_problem
-from model.classifier import MAX_TEXT_CHARS, Classifier
+if typing.TYPE_CHECKING:
+    from model.classifier import Classifier
+
+from model.api import MAX_TEXT_CHARS, TOO_LONG, Prediction, classify, resolve_model, sentence_problem
 
 
 def classify_file(
@@ -110,9 +113,10 @@ def _labelled(record: dict, result: Prediction, scores: bool) -> dict:
     return out
 
 
-def _read_records(source: Path) -> Iterator[dict]:
+def _read_records(source: Path, part=None) -> Iterator[dict]:
+    """The input records of `source` (or of one `data.files.Part` of it), checked as classify_file checks them."""
     if source.suffix.lower() in (".jsonl", ".ndjson"):
-        for number, record in read_jsonl(source):
+        for number, record in read_jsonl(source, part):
             text = record.get("text")
             if not isinstance(text, str) or not text.strip():
                 raise FormatError(f'{source}:{number}: expected an object with a non-empty string "text" field')
@@ -122,7 +126,7 @@ def _read_records(source: Path) -> Iterator[dict]:
             _check_text(text, f"{source}:{number}")
             yield record
         return
-    for number, line in read_lines(source):
+    for number, line in read_lines(source, part):
         _check_text(line.strip(), f"{source}:{number}")
         yield {"line": number, "text": line.strip()}
 
