@@ -116,6 +116,11 @@ def read_annotations(directory: str | Path = ANNOTATIONS_DIR) -> list[Row]:
     return rows
 
 
+def document_position(doc_id: str, seed: int = SPLIT_SEED) -> float:
+    """A document's place in [0, 1) under `seed`: a hash of (seed, doc_id), what splits are cut from."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:8], "big") / 2**64
+
+
 def split_of(doc_id: str, seed: int = SPLIT_SEED) -> str:
     """The split a document belongs to: a hash of (seed, doc_id), stable as the corpus grows.
 
@@ -123,8 +128,7 @@ def split_of(doc_id: str, seed: int = SPLIT_SEED) -> str:
         >>> split_of("000_a25c22efd439cb62")
         'train'
     """
-    digest = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
-    position = int.from_bytes(digest[:8], "big") / 2**64
+    position = document_position(doc_id, seed)
     if position < TEST_FRACTION:
         return "test"
     if position < TEST_FRACTION + DEV_FRACTION:

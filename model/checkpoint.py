@@ -15,7 +15,6 @@ instead of giving different answers.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import torch
 from data import LABELS
 from model import encoder, lora
 from model.ood import OOD_FILE
+from data.files import file_sha256
 from model.errors import CheckpointError  # noqa: F401 (model.checkpoint.CheckpointError stays importable)
 from model.spans import SPAN_TAGS
 
@@ -81,14 +81,6 @@ def base_model_path() -> Path:
     if not (path / "model.safetensors").is_file():
         raise CheckpointError(f"the base model package is broken: {path}/model.safetensors is missing; reinstall it")
     return path
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict | None]:

@@ -16,7 +16,6 @@ This module needs numpy, tokenizers and onnxruntime only (`pip install -e ".[onn
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from data import LABELS
+from data.files import file_sha256
 from model.batching import MAX_BATCH_TOKENS, token_batches
 from model.errors import CheckpointError
 from model.spans import ROLES, SPAN_TAGS, spans_from_tags
@@ -41,14 +41,6 @@ def default_onnx_dir() -> Path:
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class OnnxClassifier:
@@ -92,7 +84,7 @@ class OnnxClassifier:
         if meta.get("spans") and meta.get("span_tags") != list(SPAN_TAGS):
             raise CheckpointError(f"ONNX export {path}: span tags {meta.get('span_tags')} differ from {list(SPAN_TAGS)}")
         if expect_source is not None and (Path(expect_source) / "stanceframe.json").is_file():
-            if meta.get("source_sha256") != _sha256(Path(expect_source) / "stanceframe.json"):
+            if meta.get("source_sha256") != file_sha256(Path(expect_source) / "stanceframe.json"):
                 raise CheckpointError(
                     f"the ONNX export at {path} was not made from the default model {expect_source}: export it again "
                     f"with `python -m model export --format onnx {path}` (or `make onnx`), or pass model= the export")
@@ -101,7 +93,7 @@ class OnnxClassifier:
             expected = meta["sha256"].get(name)
             if not (path / name).is_file() or expected is None:
                 raise CheckpointError(f"ONNX export {path}: {name} is missing; export again")
-            if _sha256(path / name) != expected:
+            if file_sha256(path / name) != expected:
                 raise CheckpointError(f"ONNX export {path}: {name} has changed since export (SHA-256 differs); export again")
         options = onnxruntime.SessionOptions()
         if threads:

