@@ -262,7 +262,9 @@ def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir
 def archive_run(texts: list[str], count: int, workdir: Path, workers: int = 2) -> dict:
     """`python -m model classify-file` against `python -m model classify-archive` (Dask, local
     processes) on the same file of `count` sentences, each a fresh process at the default
-    precision; the outputs must be identical."""
+    precision. In fp32 the outputs are identical; in bf16 a score depends on which sentences
+    share its forward pass (a pass's rounding), so the check reports label agreement and the
+    largest score difference beside byte identity."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
     source = workdir / f"archive-{count}.txt"
     with open(source, "w", encoding="utf-8") as handle:
@@ -280,7 +282,12 @@ def archive_run(texts: list[str], count: int, workdir: Path, workers: int = 2) -
         result[name] = {"seconds": round(seconds, 1), "sentences_per_second": round(count / seconds, 1)}
         print(f"  {name:<40} {count:,} sentences in {seconds:.1f} s ({count / seconds:.0f} sent/s, start-up included)",
               flush=True)
-    result["identical_output"] = (workdir / "one.jsonl").read_bytes() == (workdir / "dask.jsonl").read_bytes()
+    one = [json.loads(line) for line in open(workdir / "one.jsonl", encoding="utf-8")]
+    spread = [json.loads(line) for line in open(workdir / "dask.jsonl", encoding="utf-8")]
+    result["identical_output"] = one == spread
+    result["same_sentences_in_order"] = [r["line"] for r in one] == [r["line"] for r in spread]
+    result["label_agreement"] = round(sum(a["label"] == b["label"] for a, b in zip(one, spread)) / max(1, len(one)), 4)
+    result["max_score_difference"] = round(max((abs(a["score"] - b["score"]) for a, b in zip(one, spread)), default=0), 4)
     for name in ("one.jsonl", "dask.jsonl"):
         (workdir / name).unlink()
     source.unlink()
@@ -400,7 +407,9 @@ def to_markdown(result: dict) -> str:
         lines += ["", f"| {a['sentences']:,} sentences, default precision, fresh processes | seconds | sentences/s |", "|---|---|---|"]
         lines += [f"| {name} | {row['seconds']} | {row['sentences_per_second']} |" for name, row in a.items()
                   if isinstance(row, dict)]
-        lines += ["", f"Outputs identical: {'yes' if a['identical_output'] else 'NO'}."]
+        lines += ["", f"Every sentence once, in order: {'yes' if a['same_sentences_in_order'] else 'NO'}; labels equal on "
+                  f"{a['label_agreement']:.2%}; largest score difference {a['max_score_difference']} (outputs "
+                  f"{'identical' if a['identical_output'] else 'not identical: bf16 rounds per forward pass'})."]
     if result.get("training"):
         t = result["training"]
         lines += ["", f"Training ({t['method']}, {t['device']}, {t['train_sentences']:,} sentences x {t['epochs']} epochs): "

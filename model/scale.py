@@ -32,11 +32,11 @@ LINES_PER_PART = 20_000
 
 def _label_part(job, source: str, parts_dir: str, model, engine, precision, scores, min_confidence, threads) -> int:
     """One task: label one stretch of `source` into parts_dir/part-NNNNN.jsonl; the sentence count."""
-    from model.api import classify, load_classifier
+    from model.api import classify, resolve_model
     from model.stream import _labelled, _read_records
 
     number, part = job
-    classifier = load_classifier(model, precision or "fp32", engine)
+    classifier = resolve_model(model, precision, engine)  # what classify_file would load: once per process
     if threads and getattr(classifier, "engine", "torch") == "torch":
         import torch
 
@@ -88,7 +88,9 @@ def classify_archive(source: str | Path, destination: str | Path, *, model: str 
                 with Client(address) as client:
                     counts = client.compute(bag).result()
             else:
-                counts = bag.compute(scheduler="processes", num_workers=workers)
+                # chunksize=1: dask batches 6 tasks per dispatch by default, which put a short
+                # archive's every part on one worker while the others were still starting
+                counts = bag.compute(scheduler="processes", num_workers=workers, chunksize=1)
             for number, _ in jobs:
                 with open(parts_dir / f"part-{number:05d}.jsonl", encoding="utf-8") as part:
                     shutil.copyfileobj(part, out)

@@ -67,11 +67,13 @@ def test_classify_file_cli(tiny_model_dir, tmp_path):
 
 @pytest.mark.slow
 def test_speed_smoke(tmp_path):
-    out = run("eval", "speed", "--sentences", "64", "--batch-sizes", "8", "--stream", "100",
+    out = run("eval", "speed", "--sentences", "64", "--batch-sizes", "8", "--stream", "100", "--archive", "200",
               "--no-training", "--no-cold-start", "--out", str(tmp_path))
     result = json.loads((tmp_path / "speed.json").read_text())
     engines = {r["engine"] for r in result["inference"]}
-    assert {"classify() fp32", "transformers.pipeline fp32"} <= engines
+    assert {"classify() fp32", "transformers.pipeline fp32", "onnx fp32", "onnx int8"} <= engines
+    assert result["archive"]["same_sentences_in_order"] and result["archive"]["label_agreement"] > 0.99
+    assert "optimum" in " ".join(result["not_run"])
     assert abs(result["gflop_per_token"] - 0.0212) < 1e-4 and result["ceiling_gflops"]["fp32"] > 0
     assert all(0 < r["fraction_of_fp32_ceiling"] for r in result["inference"])
     assert result["stream"][0]["sentences"] == 100 and result["stream"][0]["peak_rss_mib"] > 0
