@@ -184,8 +184,8 @@ def load_rows(path: str | Path):
     """Every labelled sentence of a user's annotations as one `datasets.Dataset` with
     load_corpus's columns, unsplit. `path` is a folder of JSONL files or one file, each line
     either in the corpus format (doc_id, index, text, label, ...) or a row that
-    `python -m data.annotate import` writes (id, text, label, speaker, target; its document
-    is the file it is in).
+    `python -m data.annotate import` writes (id, text, label, speaker, target, and doc_id when
+    the exported task carried one; without it, its document is the file it is in).
 
     Raises:
         CorpusError: a line breaks the format (naming file and line), a sentence appears twice,
@@ -201,8 +201,8 @@ def load_rows(path: str | Path):
     for file in files:
         for line_no, record in read_jsonl(file):
             where = f"{file}:{line_no}"
-            if "doc_id" not in record and "index" not in record:  # an imported row
-                record = {"doc_id": file.stem, "index": line_no - 1, **record}
+            if "index" not in record:  # an imported row: its document if the tool carried it, else the file
+                record = {**record, "doc_id": record.get("doc_id") or file.stem, "index": line_no - 1}
             row = _row(record, where, str(file), line_no)
             if row.label is None:
                 continue

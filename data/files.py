@@ -158,6 +158,7 @@ def atomic_output(path: str | Path, *, refuse: tuple[Path, ...] = ()) -> Iterato
             raise ValueError(f"the output {path} is the input {other}: writing it would destroy the input; "
                              "name another output file")
     partial = partial_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # `-o new_folder/out.jsonl` makes the folder
     try:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:

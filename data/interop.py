@@ -74,7 +74,7 @@ def to_label_studio(records: list[dict], model_version: str = "stanceframe") -> 
         prediction = {"model_version": model_version, "result": result}
         if isinstance(record.get("score"), (int, float)):
             prediction["score"] = record["score"]
-        data = {"text": record["text"], **({"id": record["id"]} if "id" in record else {})}
+        data = {"text": record["text"], **{key: record[key] for key in ("id", "doc_id") if key in record}}
         tasks.append({"data": data, "predictions": [prediction]})
     return tasks
 
@@ -90,8 +90,9 @@ def to_doccano(records: list[dict]) -> list[dict]:
     for record in records:
         line = {"text": record["text"], "cats": [record["label"]] if record.get("label") in LABELS else [],
                 "entities": [[start, end, role] for start, end, role in _spans(record)]}
-        if "id" in record:
-            line["id"] = record["id"]
+        for key in ("id", "doc_id"):
+            if key in record:
+                line[key] = record[key]
         lines.append(line)
     return lines
 
@@ -126,7 +127,7 @@ def from_label_studio(path: str | Path) -> list[dict]:
                 label = (value.get("choices") or [None])[0]
             elif item.get("type") == "labels":
                 spans.append((value.get("start"), value.get("end"), (value.get("labels") or [None])[0], value.get("text")))
-        rows.append(_row(task.get("id", n), text, label, spans, where))
+        rows.append(_row(task.get("id", n), text, label, spans, where, (task.get("data") or {}).get("doc_id")))
     return rows
 
 
@@ -154,16 +155,18 @@ def from_doccano(path: str | Path) -> list[dict]:
             raise FormatError(f'{where}: no label ("cats", or "label" of a text-classification export)')
         spans = [(m[0], m[1], m[2], None) if isinstance(m, list) and len(m) == 3 else (None, None, None, None)
                  for m in marks or []]
-        rows.append(_row(line.get("id", number), text, cats[0], spans, where))
+        rows.append(_row(line.get("id", number), text, cats[0], spans, where, line.get("doc_id")))
     return rows
 
 
-def _row(identifier, text: str, label, spans: list[tuple], where: str) -> dict:
+def _row(identifier, text: str, label, spans: list[tuple], where: str, doc_id=None) -> dict:
     try:
         check_label(label)
     except ValueError as error:
         raise FormatError(f"{where}: {error}") from None
     row = {"id": identifier, "text": text, "label": label, "speaker": None, "target": None}
+    if doc_id is not None:  # the document a sentence came from, carried through the tool (eval select's picks)
+        row["doc_id"] = str(doc_id)
     for start, end, role, shown in spans:
         if role not in ROLES:
             raise FormatError(f"{where}: span tag {role!r} is not one of {list(ROLES)}")

@@ -30,8 +30,6 @@ from data.select import STRATEGIES, select
 from model.scoring import macro_f1
 
 OUT_DIR = Path("runs/select")
-FIGURE = Path(__file__).resolve().parent.parent / "model" / "select-curve.png"
-"""The learning-curve figure the README shows."""
 
 
 def read_sentences(paths: list[Path]) -> list[dict]:

@@ -273,7 +273,7 @@ def archive_run(texts: list[str], count: int, workdir: Path, workers: int = 2) -
     commands = {"classify-file (one process)": ["classify-file", str(source), str(workdir / "one.jsonl"), "--no-progress"],
                 f"classify-archive (Dask, {workers} local workers)": [
                     "classify-archive", str(source), str(workdir / "dask.jsonl"), "--workers", str(workers),
-                    "--lines-per-part", str(max(1, count // (4 * workers)))]}
+                    "--lines-per-part", "4096"]}
     result = {"sentences": count}
     for name, arguments in commands.items():
         started = time.perf_counter()

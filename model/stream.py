@@ -23,6 +23,10 @@ if typing.TYPE_CHECKING:
 from model.api import MAX_TEXT_CHARS, TOO_LONG, Prediction, classify, resolve_model, sentence_problem
 
 
+CHUNK = 4096
+"""Sentences read, labelled and written at a time by classify_file (and by each Dask task)."""
+
+
 def classify_file(
     source: str | Path,
     destination: str | Path | None = None,
@@ -30,7 +34,7 @@ def classify_file(
     model: Classifier | str | Path | None = None,
     precision: str | None = None,
     batch_size: int = 64,
-    chunk_size: int = 4096,
+    chunk_size: int = CHUNK,
     min_confidence: float | None = None,
     scores: bool = False,
     progress: bool = True,

@@ -73,3 +73,24 @@ def test_data_takes_what_annotate_import_writes(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with pytest.raises(CorpusError, match="my_annotations.jsonl:3.*unknown label"):
         load_rows(path)
+
+
+def test_documents_survive_the_annotation_tool_round_trip(tmp_path):
+    """eval select's picks carry doc_id; Label Studio keeps it in the task data; the import and
+    --data read it back, so the held-out share is drawn by document, not by sentence."""
+    from data.interop import from_label_studio, to_label_studio
+    from training.adapt import user_sets
+
+    picks = [{"doc_id": f"report-{i % 6}", "index": i, "text": f"Gunmen attacked the convoy near post {i}.",
+              "label": "factual_report", "score": 0.6} for i in range(24)]
+    tasks = to_label_studio(picks)
+    for task in tasks:  # what an annotator's export adds: the accepted annotation
+        task["annotations"] = [{"result": task["predictions"][0]["result"]}]
+    (tmp_path / "export.json").write_text(json.dumps(tasks), encoding="utf-8")
+    rows = from_label_studio(tmp_path / "export.json")
+    assert [r["doc_id"] for r in rows] == [p["doc_id"] for p in picks]
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "mine.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    sets = user_sets(folder, heldout=0.2, seed=13)
+    assert sets["by"].startswith("documents") and not set(sets["adapt"]["doc_id"]) & set(sets["heldout"]["doc_id"])

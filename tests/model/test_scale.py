@@ -27,8 +27,8 @@ def test_local_dask_run_equals_classify_file(tiny_model_dir, tmp_path):
 
     source, texts = _archive(tmp_path)
     single, spread = tmp_path / "single.jsonl", tmp_path / "spread.jsonl"
-    assert classify_file(source, single, model=str(tiny_model_dir), progress=False) == len(texts)
-    count = classify_archive(source, spread, model=tiny_model_dir, lines_per_part=700, workers=2)
+    assert classify_file(source, single, model=str(tiny_model_dir), precision="fp32", progress=False) == len(texts)
+    count = classify_archive(source, spread, model=tiny_model_dir, precision="fp32", lines_per_part=700, workers=2)
     assert count == len(texts)
     assert spread.read_bytes() == single.read_bytes()
     ids = [json.loads(line)["id"] for line in spread.read_text(encoding="utf-8").splitlines()]
