@@ -92,7 +92,7 @@ ENGINES = ("torch", "onnx")
 
 
 def default_engine() -> str:
-    """STANCEFRAME_ENGINE if set, else "torch" (README, "Engines": why torch stays the default)."""
+    """STANCEFRAME_ENGINE if set, else "torch" (README, "Deploying": why torch stays the default)."""
     engine = os.environ.get("STANCEFRAME_ENGINE", "torch")
     if engine not in ENGINES:
         raise ValueError(f"STANCEFRAME_ENGINE={engine!r}: one of {', '.join(ENGINES)}")
@@ -102,8 +102,10 @@ def default_engine() -> str:
 def load_classifier(path: str | Path | None = None, precision: str = "fp32", engine: str | None = None):
     """Load (once per path) the classifier at `path`, or the default checkpoint, in `precision`.
 
-    `engine="torch"` (default): `precision="bf16"` is ~3x faster on CPUs with native bf16
-    (AVX-512 BF16 or AMX) and falls back to fp32, with a RuntimeWarning, on CPUs without it.
+    `engine="torch"` (default): `precision="bf16"` is 2.3-2.8x faster on CPUs with native bf16
+    (AVX-512 BF16 or AMX) and falls back to fp32, with a RuntimeWarning, on CPUs without it;
+    "auto" picks bf16 there and fp32 elsewhere. The default here is fp32, the precision every
+    reported score is measured in (classify() without a precision uses "auto").
     `engine="onnx"`: `path` is a folder written by `python -m model export --format onnx`
     (None: default_onnx_dir()), `precision` "fp32" or "int8"; torch is never imported.
 
@@ -158,7 +160,7 @@ def classify(
             model.classifier.MAX_BATCH_TOKENS padded tokens, which keeps it in the CPU cache).
         min_confidence: if set, a prediction whose top probability is below it gets the
             label "abstain" (its distribution is still returned).
-        precision: "fp32" or "bf16" (~3x faster where the CPU has native bf16, same labels
+        precision: "fp32" or "bf16" (2.3-2.8x faster where the CPU has native bf16, same labels
             on our test split; falls back to fp32 with a warning elsewhere). None: as passed
             for a loaded Classifier; for a checkpoint folder "auto", bf16 where the CPU has it
             natively and fp32 elsewhere (the fastest that keeps the test-split scores). With
@@ -245,7 +247,8 @@ def resolve_model(model, precision: str | None, engine: str | None = None):
     or export folder, or None), in `precision`, on `engine`."""
     if model is not None and not isinstance(model, (str, Path)):  # already loaded
         if engine is not None and engine != getattr(model, "engine", "torch"):
-            raise ValueError(f"engine={engine!r} but the model passed is a loaded {model.engine} classifier")
+            raise ValueError(f"engine={engine!r} but the model passed is a loaded "
+                             f"{getattr(model, 'engine', 'torch')} classifier")
         return model.at_precision(precision) if precision is not None else model
     engine = engine or default_engine()
     if precision is None:  # the fastest precision that keeps the scores (README, "Speed")

@@ -37,6 +37,9 @@ class Classifier:
     are saved in stanceframe.json beside the weights (model/checkpoint.py).
     """
 
+    engine = "torch"
+    """Which engine runs it (model.onnx_engine.OnnxClassifier says "onnx")."""
+
     model: torch.nn.Module
     tokenizer: object
     temperature: float = 1.0
