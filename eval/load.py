@@ -123,7 +123,8 @@ def run(clients: int = 16, seconds: float = 15.0, engine: str | None = None, mod
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
     return {
-        "clients": clients, "seconds": seconds, "engine": health.get("engine"), "requests": len(latencies),
+        "clients": clients, "seconds": seconds, "engine": health.get("engine"), "precision": health.get("precision"),
+        "requests": len(latencies),
         "errors": len(errors), "error_examples": errors[:5],
         "requests_per_second": round(len(latencies) / wall, 1), "sentences_per_second": round(len(latencies) / wall, 1),
         "p50_ms": round(1000 * quantile(0.50), 1), "p99_ms": round(1000 * quantile(0.99), 1),
@@ -133,11 +134,12 @@ def run(clients: int = 16, seconds: float = 15.0, engine: str | None = None, mod
 
 
 def to_markdown(result: dict) -> str:
-    return ("| engine | clients | seconds | requests | requests/s | sentences/s | p50 ms | p99 ms | errors | forward passes |\n"
+    """The README's table: one row per run."""
+    return ("| engine | clients | seconds | requests | requests/s | p50 ms | p99 ms | max ms | errors | batches |\n"
             "|---|---|---|---|---|---|---|---|---|---|\n"
-            f"| {result['engine']} | {result['clients']} | {result['seconds']:g} | {result['requests']} | "
-            f"{result['requests_per_second']} | {result['sentences_per_second']} | {result['p50_ms']} | "
-            f"{result['p99_ms']} | {result['errors']} | {result['forward_passes']} |\n")
+            f"| {result['engine']} ({result['precision']}) | {result['clients']} | {result['seconds']:g} | "
+            f"{result['requests']:,} | {result['requests_per_second']} | {result['p50_ms']} | {result['p99_ms']} | "
+            f"{result['max_ms']} | {result['errors']} | {result['forward_passes']} |\n")
 
 
 def main(argv: list[str] | None = None) -> int:

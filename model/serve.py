@@ -186,8 +186,8 @@ def create_app(model: str | Path | None = None, engine: str | None = None, preci
     @app.get("/health")
     async def health():
         c = state["classifier"]
-        return {"status": "ok", "engine": getattr(c, "engine", "torch"), "model": str(model or "default"),
-                "batches": state["batcher"].batches}
+        return {"status": "ok", "engine": getattr(c, "engine", "torch"), "precision": getattr(c, "precision", None),
+                "model": str(model or "default"), "batches": state["batcher"].batches}
 
     @app.get("/labels")
     async def labels():
