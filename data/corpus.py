@@ -108,12 +108,17 @@ def read_annotations(directory: str | Path = ANNOTATIONS_DIR) -> list[Row]:
         for row in read_annotation_file(path):
             if row.doc_id != path.stem:
                 raise CorpusError(f"{row.path}:{row.line}: doc_id {row.doc_id!r} differs from the file name {path.stem!r}")
-            key = " ".join(row.text.split()).lower()
-            if row.label is not None and key in seen:
-                raise CorpusError(f"{row.path}:{row.line}: duplicate sentence, first seen at {seen[key]}: {row.text!r}")
-            seen[key] = f"{row.path}:{row.line}"
+            _refuse_duplicate(row, seen, f"{row.path}:{row.line}")
             rows.append(row)
     return rows
+
+
+def _refuse_duplicate(row: Row, seen: dict[str, str], where: str) -> None:
+    """Raise when a labelled row's text (whitespace and case aside) is already in `seen`; record it."""
+    key = " ".join(row.text.split()).lower()
+    if row.label is not None and key in seen:
+        raise CorpusError(f"{where}: duplicate sentence, first seen at {seen[key]}: {row.text!r}")
+    seen[key] = where
 
 
 def document_position(doc_id: str, seed: int = SPLIT_SEED) -> float:
@@ -206,10 +211,7 @@ def load_rows(path: str | Path):
             row = _row(record, where, str(file), line_no)
             if row.label is None:
                 continue
-            key = " ".join(row.text.split()).lower()
-            if key in seen:
-                raise CorpusError(f"{where}: duplicate sentence, first seen at {seen[key]}: {row.text!r}")
-            seen[key] = where
+            _refuse_duplicate(row, seen, where)
             rows.append(row)
     if not rows:
         raise CorpusError(f"{path}: no labelled sentence (every line is skipped)")
@@ -225,12 +227,20 @@ def without_documents(corpus, pattern: str | None):
         >>> len(without_documents(load_corpus()["test"], "."))
         0
     """
-    if not pattern:
-        return corpus
+    return _filter_documents(corpus, pattern, keep=False) if pattern else corpus
+
+
+def only_documents(corpus, pattern: str):
+    """`corpus` (a DatasetDict or Dataset) with only the documents whose id matches `pattern`."""
+    return _filter_documents(corpus, pattern, keep=True)
+
+
+def _filter_documents(corpus, pattern: str, keep: bool):
     import re
 
     regex = re.compile(pattern)
-    return corpus.filter(lambda doc_ids: [not regex.search(d) for d in doc_ids], input_columns="doc_id", batched=True)
+    return corpus.filter(lambda doc_ids: [bool(regex.search(d)) == keep for d in doc_ids], input_columns="doc_id",
+                         batched=True)
 
 
 def gold_labels(split) -> list[str]:

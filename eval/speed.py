@@ -82,6 +82,11 @@ def fixed_sentences(count: int, seed: int = SPLIT_SEED) -> tuple[list[str], list
     return texts[:count], gold[:count], len(corpus["test"])
 
 
+def child_env() -> dict[str, str]:
+    """The environment of the fresh processes this benchmark starts: offline, quiet transformers."""
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+
+
 def timed(run, warmup) -> float:
     warmup()
     started = time.perf_counter()
@@ -141,7 +146,7 @@ def _row(engine, batch_size, sentences, real_tokens, seconds, per_token, ceiling
 
 def cold_start(repeats: int = 3) -> dict:
     """Median wall seconds of fresh interpreters: the API classifying one sentence, and bare imports."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    env = child_env()
     commands = {
         "import torch, transformers": "import torch, transformers",
         "import model; classify one sentence": f"from model import classify; classify({COLD_SENTENCE!r})",
@@ -184,7 +189,7 @@ high-water RSS after labelling the sentences of argv[4] at batch 32."""
 def engine_processes(texts: list[str], workdir: Path, onnx_dir: Path | None, export_dir: Path, bf16: bool,
                      model: Path | None, repeats: int = 3) -> list[dict]:
     """Cold start (median of `repeats`) and peak RSS of each engine in fresh processes."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    env = child_env()
     sample = workdir / "engine-sentences.json"
     sample.write_text(json.dumps(texts[:1000]), encoding="utf-8")
     runs = [("classify() fp32", "torch", "fp32", str(model or ""))]
@@ -232,7 +237,7 @@ forked from this big process would count the parent's pages copied at fork."""
 def stream_peak_rss(texts: list[str], counts: list[int], precision: str, workdir: Path) -> list[dict]:
     """Peak RSS (MiB) and throughput of `python -m model classify-file` over files of `counts` lines."""
     rows = []
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    env = child_env()
     for count in counts:
         source, destination = workdir / f"stream-{count}.txt", workdir / f"stream-{count}.jsonl"
         with open(source, "w", encoding="utf-8") as handle:
@@ -265,7 +270,7 @@ def archive_run(texts: list[str], count: int, workdir: Path, workers: int = 2) -
     precision. In fp32 the outputs are identical; in bf16 a score depends on which sentences
     share its forward pass (a pass's rounding), so the check reports label agreement and the
     largest score difference beside byte identity."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    env = child_env()
     source = workdir / f"archive-{count}.txt"
     with open(source, "w", encoding="utf-8") as handle:
         for i in range(count):
@@ -297,7 +302,7 @@ def archive_run(texts: list[str], count: int, workdir: Path, workers: int = 2) -
 def training_run(per_token: float, ceiling: dict, output_dir: Path) -> dict:
     """A full training run with the shipped recipe into `output_dir`, through the training CLI in
     a subprocess (eval never imports training); throughput from the run's own record."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"}
+    env = child_env()
     subprocess.run([sys.executable, "-m", "training", "--output-dir", str(output_dir)], env=env, check=True)
     record = json.loads((output_dir / "training.json").read_text(encoding="utf-8"))
     tokens_per_second = record["train_tokens_per_second"]

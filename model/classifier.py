@@ -19,13 +19,10 @@ from model.checkpoint import Calibration
 from model.device import dtype_of, pick_device, resolve_precision
 from model.batching import MAX_BATCH_TOKENS, token_batches
 from model.ood import distance
-from model.spans import ROLES, Span, spans_from_tags
+from model.spans import FACTUAL, ROLES, Span, spans_from_tags
 
 MAX_LENGTH = 128
 """Tokens per sentence; longer sentences are truncated (a news sentence is ~35 tokens)."""
-
-FACTUAL = LABELS.index("factual_report")
-
 
 
 @dataclass

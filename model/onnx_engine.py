@@ -26,11 +26,10 @@ from data import LABELS
 from data.files import file_sha256
 from model.batching import MAX_BATCH_TOKENS, token_batches
 from model.errors import CheckpointError
-from model.spans import ROLES, SPAN_TAGS, spans_from_tags
+from model.spans import FACTUAL, ROLES, SPAN_TAGS, spans_from_tags
 
 META_FILE = "onnx.json"
 VARIANTS = {"fp32": "model.onnx", "int8": "model-int8.onnx"}
-FACTUAL = LABELS.index("factual_report")
 
 
 def default_onnx_dir() -> Path:

@@ -25,7 +25,6 @@ file system); workers need the package and the model (or an ONNX export) install
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -40,8 +39,8 @@ forward pass holds the same sentences as classify_file's and bf16 scores match t
 
 def _label_part(job, source: str, parts_dir: str, model, engine, precision, scores, min_confidence, threads) -> int:
     """One task: label one stretch of `source` into parts_dir/part-NNNNN.jsonl; the sentence count."""
-    from model.api import classify, resolve_model
-    from model.stream import _chunks, _labelled, _read_records
+    from model.api import resolve_model
+    from model.stream import _read_records, label_records
 
     number, part = job
     classifier = resolve_model(model, precision, engine)  # what classify_file would load: once per process
@@ -49,14 +48,9 @@ def _label_part(job, source: str, parts_dir: str, model, engine, precision, scor
         import torch
 
         torch.set_num_threads(threads)  # N workers x all cores each would oversubscribe the CPU
-    done = 0
     with open(Path(parts_dir) / f"part-{number:05d}.jsonl", "w", encoding="utf-8") as out:
-        for chunk in _chunks(_read_records(Path(source), part), CHUNK):  # classify_file's chunks: flat memory
-            results = classify([r["text"] for r in chunk], model=classifier, min_confidence=min_confidence)
-            for record, result in zip(chunk, results):
-                out.write(json.dumps(_labelled(record, result, scores), ensure_ascii=False, allow_nan=False) + "\n")
-            done += len(chunk)
-    return done
+        return label_records(_read_records(Path(source), part), out, classifier, min_confidence=min_confidence,
+                             scores=scores)  # classify_file's loop and chunks: the same passes, flat memory
 
 
 def classify_archive(source: str | Path, destination: str | Path, *, model: str | Path | None = None,

@@ -18,6 +18,8 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 
+from data import LABELS
+
 if typing.TYPE_CHECKING:
     import torch
 
@@ -25,6 +27,8 @@ if typing.TYPE_CHECKING:
 SPAN_TAGS = ("O", "B-speaker", "I-speaker", "B-target", "I-target")
 """The token head's tags, in the order of its outputs (saved in stanceframe.json, checked on load)."""
 ROLES = ("speaker", "target")
+FACTUAL = LABELS.index("factual_report")
+"""Spans are read for the sentences labelled anything else: the acts, the only ones with a speaker."""
 SPAN_THRESHOLD = 0.2
 """A token is read as part of a speaker or target when that role's probability (B + I) reaches this.
 Chosen on the dev split (python -m eval spans --split dev): 0.2 against argmax-like 0.5 raised

@@ -82,15 +82,25 @@ def classify_file(
     total = _count_lines(source) if progress else None
     to_stdout = destination in (None, "-")
     output = contextlib.nullcontext(sys.stdout) if to_stdout else atomic_output(destination, refuse=(source,))
-    done = 0
     with output as out, tqdm(total=total, unit=" sent", disable=not progress, desc=source.name, file=sys.stderr) as bar:
-        for chunk in _chunks(_read_records(source), chunk_size):
-            results = classify([record["text"] for record in chunk], model=classifier, batch_size=batch_size,
-                               min_confidence=min_confidence)
-            for record, result in zip(chunk, results):
-                out.write(json.dumps(_labelled(record, result, scores), ensure_ascii=False, allow_nan=False) + "\n")
-            done += len(chunk)
-            bar.update(len(chunk))
+        done = label_records(_read_records(source), out, classifier, chunk_size=chunk_size, batch_size=batch_size,
+                             min_confidence=min_confidence, scores=scores, on_chunk=bar.update)
+    return done
+
+
+def label_records(records: Iterator[dict], out, classifier, *, chunk_size: int = CHUNK, batch_size: int = 64,
+                  min_confidence: float | None = None, scores: bool = False, on_chunk=None) -> int:
+    """Label `records` `chunk_size` at a time and write each as a JSONL line to `out` (classify_file's
+    loop, shared with each Dask task in model/scale.py); calls on_chunk(count) after each chunk."""
+    done = 0
+    for chunk in _chunks(records, chunk_size):
+        results = classify([record["text"] for record in chunk], model=classifier, batch_size=batch_size,
+                           min_confidence=min_confidence)
+        for record, result in zip(chunk, results):
+            out.write(json.dumps(_labelled(record, result, scores), ensure_ascii=False, allow_nan=False) + "\n")
+        done += len(chunk)
+        if on_chunk is not None:
+            on_chunk(len(chunk))
     return done
 
 

@@ -31,10 +31,7 @@ DEFAULT_REGION = ("sudan|ethiopia|tigray|somalia|libya|sahara|drc|sahel|nigeria|
 
 def run(region: str = DEFAULT_REGION, n: int = 200, out: Path = Path("runs/region"),
         strategies=("diverse", "random"), seed: int = 13) -> dict:
-    import re
-
-
-    from data.corpus import without_documents
+    from data.corpus import only_documents, without_documents
     from data.realdev import read_real_sets
     from data.select import select
     from model import Classifier
@@ -42,9 +39,8 @@ def run(region: str = DEFAULT_REGION, n: int = 200, out: Path = Path("runs/regio
     from training.config import TrainConfig
     from training.fine_tune import train
 
-    pattern = re.compile(region)
     corpus = load_corpus()
-    inside = corpus.filter(lambda d: [bool(pattern.search(x)) for x in d], input_columns="doc_id", batched=True)
+    inside = only_documents(corpus, region)
     if not len(inside["train"]) or not len(inside["test"]):
         raise ValueError(f"region {region!r} matches no training or no test document of the corpus")
     base_dir = out / "base"
