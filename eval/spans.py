@@ -15,12 +15,14 @@ import argparse
 import json
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 
 from data import ACT_LABELS, SPLIT_SEED, gold_labels, load_corpus
-from data.corpus import SEEDS_DIR
+from data.corpus import PACKAGE_DIR, SEEDS_DIR
+from model.spans import span_scores, words as _tokens  # noqa: F401 (eval.spans.span_scores stays importable)
 
+SECOND_TARGETS = PACKAGE_DIR / "agreement" / "targets" / "second.jsonl"
+"""A second, blind annotation of the targets of 300 test-split acts (its README says how it was made)."""
 ATTRIBUTION = (r"said|says|told|added|stated|announced|accused|accuses|denied|denies|rejected|rejects|dismissed|"
                r"warned|warns|threatened|threatens|vowed|vows|urged|urges|called|calls|demanded|demands|insisted|"
                r"claimed|claims|alleged|alleges|blamed|blames|condemned|condemns|appealed|pledged|offered|offers|"
@@ -55,36 +57,6 @@ def rule_spans(text: str) -> dict[str, tuple[int, int] | None]:
     return {"speaker": found.get("speaker"), "target": found.get("target")}
 
 
-def _tokens(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def span_scores(pairs: list[tuple[str | None, str | None]]) -> dict:
-    """Exact-match and token-overlap precision, recall and F1 over (predicted, gold) pairs; None = no span.
-
-    Example:
-        >>> span_scores([("the ministry", "The ministry"), (None, "Baku"), ("army", None)])["exact"]
-        {'precision': 0.5, 'recall': 0.5, 'f1': 0.5}
-    """
-    predicted = sum(p is not None for p, _ in pairs)
-    gold = sum(g is not None for _, g in pairs)
-    exact = sum(p is not None and g is not None and _tokens(p) == _tokens(g) for p, g in pairs)
-    overlap = predicted_tokens = gold_tokens = 0
-    for p, g in pairs:
-        p_tokens, g_tokens = Counter(_tokens(p or "")), Counter(_tokens(g or ""))
-        overlap += sum((p_tokens & g_tokens).values())
-        predicted_tokens += sum(p_tokens.values())
-        gold_tokens += sum(g_tokens.values())
-
-    def prf(hit: int, n_pred: int, n_gold: int) -> dict:
-        precision, recall = hit / max(n_pred, 1), hit / max(n_gold, 1)
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
-
-    return {"exact": prf(exact, predicted, gold), "token": prf(overlap, predicted_tokens, gold_tokens),
-            "predicted": predicted, "gold": gold}
-
-
 def measure(model_dir=None, split: str = "test") -> dict:
     from model import actor, classify_document, load_classifier
 
@@ -101,8 +73,10 @@ def measure(model_dir=None, split: str = "test") -> dict:
     _, spans = classifier.logits_and_spans(texts, every_sentence=True)
     rules = [rule_spans(t) for t in texts]
     result = {"split": split, "act_sentences": len(texts), "systems": {}, "per_label": {}}
+    result_found = {}
     for system, found in (("model", [{r: (s[r].text if s[r] else None) for r in s} for s in spans]),
                           ("rules", [{r: (t[s[r][0]:s[r][1]] if s[r] else None) for r in s} for t, s in zip(texts, rules)])):
+        result_found[system] = found
         scores = {}
         for role in ("speaker", "target"):
             # gold spans that lie in the sentence (a speaker only in the sentence before is scored below)
@@ -117,6 +91,31 @@ def measure(model_dir=None, split: str = "test") -> dict:
                     for role in ("speaker", "target")}
             for label in ACT_LABELS}
     result["previous_sentence"] = _previous_sentence(columns, lambda text: classify_document(text, model=classifier))
+    if split == "test" and SECOND_TARGETS.is_file():
+        indices = list(data["index"])
+        keys = [(columns["doc_id"][i], indices[i]) for i in acts]
+        model_targets = {key: f["target"] for key, f in zip(keys, result_found["model"])}
+        result["target_agreement"] = target_agreement(SECOND_TARGETS, dict(zip(keys, gold["target"])),
+                                                      dict(zip(keys, texts)), model_targets)
+    return result
+
+
+def target_agreement(path: Path, gold: dict, texts: dict, model: dict) -> dict:
+    """Token-F1 on the sentences of a second, blind annotation of targets (data/agreement/targets):
+    the second annotator against the corpus (the ceiling for any tagger scored against the corpus),
+    and the model against each."""
+    second = {(r["doc_id"], r["index"]): r["target"] for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+    keys = [k for k in second if k in gold]
+    if len(keys) < len(second):
+        raise ValueError(f"{path}: {len(second) - len(keys)} of its sentences are not act sentences of this test split "
+                         "(the corpus or its split changed): annotate them again")
+    in_text = {k: (gold[k] if gold[k] and gold[k] in texts[k] else None) for k in keys}
+    result = {"sentences": len(keys)}
+    for name, pairs in (("second_vs_corpus", [(second[k], in_text[k]) for k in keys]),
+                        ("model_vs_corpus", [(model[k], in_text[k]) for k in keys]),
+                        ("model_vs_second", [(model[k], second[k]) for k in keys])):
+        scores = span_scores(pairs)
+        result[name] = {"token_f1": scores["token"]["f1"], "exact_f1": scores["exact"]["f1"]}
     return result
 
 
@@ -160,6 +159,13 @@ def to_markdown(result: dict) -> str:
     p = result["previous_sentence"]
     lines += ["", f"Acts whose speaker is only in the sentence before: {p['acts']}; classify_document gives "
               f"exactly that speaker for {p['speaker_resolved_exactly']} ({p['share']:.1%})."]
+    if "target_agreement" in result:
+        a = result["target_agreement"]
+        lines += ["", f"Targets on the {a['sentences']} sentences annotated a second time, blind (data/agreement/targets), "
+                  "token F1 / exact F1: second annotator vs corpus "
+                  f"{a['second_vs_corpus']['token_f1']:.3f} / {a['second_vs_corpus']['exact_f1']:.3f}; model vs corpus "
+                  f"{a['model_vs_corpus']['token_f1']:.3f} / {a['model_vs_corpus']['exact_f1']:.3f}; model vs second "
+                  f"{a['model_vs_second']['token_f1']:.3f} / {a['model_vs_second']['exact_f1']:.3f}."]
     return "\n".join(lines) + "\n"
 
 

@@ -450,6 +450,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 300 sentences, batch 32, 2,000 streamed, no training")
     parser.add_argument("--model", type=Path, default=None, help="checkpoint directory (default: the shipped model)")
     parser.add_argument("--out", type=Path, default=Path("runs/speed"))
+    parser.add_argument("--against", type=Path, default=None,
+                        help="only compare classify() of --model with this checkpoint, alternately in one process "
+                             "(median of 5 runs over --sentences), and print the ratio")
     args = parser.parse_args(argv)
     if args.quick:
         args.sentences, args.batch_sizes, args.stream, args.no_training, args.archive = 300, [32], [2_000], True, 0
@@ -481,6 +484,32 @@ def parity(outputs: dict, gold: list[str], n_test: int, count: int) -> dict:
             bf16_max_probability_difference=round(float((bf16 - fp32).abs().max()), 4),
         )
     return result
+
+
+def against(model: Path | None, other: Path, texts: list[str], precisions: list[str], repeats: int = 5) -> list[dict]:
+    """classify() sentences/s of `model` and of `other` on the same texts, timed alternately in this
+    process (`repeats` each, median), per precision: the ratio is what a change of checkpoint costs."""
+    from model import classify
+
+    rows = []
+    for precision in precisions:
+        loaded = {name: load_classifier(path).at_precision(precision) for name, path in (("model", model), ("other", other))}
+        times = {name: [] for name in loaded}
+        for name in loaded:
+            classify(texts[:64], model=loaded[name])  # warm-up
+        for _ in range(repeats):
+            for name, classifier in loaded.items():
+                started = time.perf_counter()
+                classify(texts, model=classifier)
+                times[name].append(time.perf_counter() - started)
+        speed = {name: len(texts) / statistics.median(t) for name, t in times.items()}
+        rows.append({"precision": precision, "model": str(model or "model/shipped"), "other": str(other),
+                     "model_sentences_per_second": round(speed["model"], 1),
+                     "other_sentences_per_second": round(speed["other"], 1),
+                     "ratio": round(speed["model"] / speed["other"], 3)})
+        print(f"  {precision}: {speed['model']:,.0f} vs {speed['other']:,.0f} sentences/s, ratio "
+              f"{speed['model'] / speed['other']:.3f}", flush=True)
+    return rows
 
 
 def measure(args: argparse.Namespace, machine: dict, ceiling: dict) -> dict:
@@ -538,6 +567,15 @@ def main(argv: list[str] | None = None) -> int:
     if machine["bf16_native"]:
         ceiling["bf16"] = matmul_gflops(torch.bfloat16)
     print("matmul ceiling: " + ", ".join(f"{k} {v:,.0f} GFLOP/s" for k, v in ceiling.items()))
+    if args.against is not None:
+        texts = fixed_sentences(args.sentences)[0]
+        print(f"classify() on {len(texts):,} sentences, {args.model or 'model/shipped'} against {args.against}:")
+        rows = against(args.model, args.against, texts, ["fp32", "bf16"] if machine["bf16_native"] else ["fp32"])
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "against.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n",
+                                               encoding="utf-8")
+        print(f"wrote {args.out / 'against.json'}")
+        return 0
     result = measure(args, machine, ceiling)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speed.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

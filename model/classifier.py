@@ -166,11 +166,12 @@ class Classifier:
         out = torch.empty(len(ids), len(LABELS))
         found: list[dict[str, Span | None]] = [dict.fromkeys(ROLES) for _ in texts]
         extra = None
+        lean = isinstance(self.model, encoder.LeanBertClassifier)  # reads spans for the act rows alone
         self.model.eval()
         with torch.inference_mode():
             for index in token_batches([len(i) for i in ids], batch_size, max_tokens):
-                batch = self.tokenizer.pad({"input_ids": [ids[i] for i in index]}, return_tensors="pt")
-                result = self.model(**batch.to(self.device))
+                batch = self.tokenizer.pad({"input_ids": [ids[i] for i in index]}, return_tensors="pt").to(self.device)
+                result = self.model(**batch, spans=False) if lean else self.model(**batch)
                 out[index] = result.logits.float().cpu()
                 if distances or pooled:
                     vectors = result.pooled.float().cpu()
@@ -180,11 +181,18 @@ class Classifier:
                     extra[index] = values
                 if spans:
                     acts = ((out[index] + torch.tensor(self.bias)).argmax(-1) != FACTUAL).tolist()
-                    acts = [True] * len(index) if every_sentence else acts
-                    tags = torch.softmax(result.span_logits.float().cpu(), -1)
-                    for row, i in enumerate(index):
-                        if acts[row]:
-                            found[i] = spans_from_tags(tags[row, : len(ids[i])], encoded["offset_mapping"][i], texts[i])
+                    rows = [row for row in range(len(index)) if every_sentence or acts[row]]
+                    if not rows:
+                        continue
+                    if lean:
+                        width = max(len(ids[index[row]]) for row in rows)
+                        tag_logits = self.model.span_logits(result.hidden[rows, :width], batch["attention_mask"][rows, :width])
+                    else:
+                        tag_logits = result.span_logits[rows]
+                    tags = torch.softmax(tag_logits.float().cpu(), -1)
+                    for k, row in enumerate(rows):
+                        i = index[row]
+                        found[i] = spans_from_tags(tags[k, : len(ids[i])], encoded["offset_mapping"][i], texts[i])
         return out, found, extra
 
     def predict_proba(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from model.span_head import build_span_classifier, span_logits
+
 
 def supported(config: dict) -> bool:
     """Whether this module computes the same function as transformers for `config`."""
@@ -80,9 +82,10 @@ class Layer(nn.Module):
 class LeanBertClassifier(nn.Module):
     """BERT encoder, pooler and linear head, inference only; parameter names as in transformers.
 
-    With `span_tags` > 0 it also has the token head of model/stance_bert.py (`span_classifier`)."""
+    With `span_tags` > 0 it also has the token head of model/stance_bert.py (`span_classifier`): a
+    linear layer, or with `span_hidden` > 0 the LSTM head of model/span_head.py."""
 
-    def __init__(self, config: SimpleNamespace, span_tags: int = 0):
+    def __init__(self, config: SimpleNamespace, span_tags: int = 0, span_hidden: int = 0):
         super().__init__()
         c = self.config = config
         self.bert = nn.Module()
@@ -96,9 +99,12 @@ class LeanBertClassifier(nn.Module):
         self.bert.pooler = nn.Module()
         self.bert.pooler.dense = nn.Linear(c.hidden_size, c.hidden_size)
         self.classifier = nn.Linear(c.hidden_size, c.num_labels)
-        self.span_classifier = nn.Linear(c.hidden_size, span_tags) if span_tags else None
+        self.span_classifier = build_span_classifier(c.hidden_size, span_tags, span_hidden) if span_tags else None
+        self.span_hidden = span_hidden if span_tags else 0
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_) -> SimpleNamespace:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, spans: bool = True, **_) -> SimpleNamespace:
+        """Logits, pooled output and last hidden states; span logits too, unless `spans` is False
+        (classify() then runs `span_logits` on the act sentences alone)."""
         e = self.bert.embeddings
         positions = torch.arange(input_ids.shape[1], device=input_ids.device)
         x = e.word_embeddings(input_ids) + e.token_type_embeddings.weight[0] + e.position_embeddings(positions)
@@ -107,8 +113,12 @@ class LeanBertClassifier(nn.Module):
         for layer in self.bert.encoder.layer:
             x = layer(x, mask)
         pooled = torch.tanh(self.bert.pooler.dense(x[:, 0]))
-        span_logits = self.span_classifier(x) if self.span_classifier is not None else None
-        return SimpleNamespace(logits=self.classifier(pooled), span_logits=span_logits, pooled=pooled)
+        span = self.span_logits(x, attention_mask) if spans and self.span_classifier is not None else None
+        return SimpleNamespace(logits=self.classifier(pooled), span_logits=span, pooled=pooled, hidden=x)
+
+    def span_logits(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The token head's tag logits for the given rows' last hidden states."""
+        return span_logits(self.span_classifier, hidden, attention_mask)
 
     def load_weights(self, state: dict[str, torch.Tensor]) -> "LeanBertClassifier":
         """Load an HF state dict (with or without the `bert.` prefix); every parameter must be there."""
@@ -130,6 +140,8 @@ class LeanBertClassifier(nn.Module):
         from transformers import BertConfig, BertForSequenceClassification
 
         fields = {k: v for k, v in vars(self.config).items() if not k.startswith("_")}
+        if self.span_hidden:
+            fields["span_hidden"] = self.span_hidden
         if self.span_classifier is not None:
             from model.stance_bert import BertForStanceAndSpans
 

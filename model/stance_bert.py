@@ -14,6 +14,8 @@ from torch import nn
 from transformers import BertModel, BertPreTrainedModel
 from transformers.modeling_outputs import ModelOutput
 
+from model.span_head import build_span_classifier
+from model.span_head import span_logits as head_logits
 from model.spans import SPAN_LOSS_WEIGHT, SPAN_TAGS, span_loss
 
 
@@ -25,7 +27,8 @@ class StanceOutput(ModelOutput):
 
 
 class BertForStanceAndSpans(BertPreTrainedModel):
-    """BERT with a sentence head on the pooled output and a token head for SPAN_TAGS."""
+    """BERT with a sentence head on the pooled output and a token head for SPAN_TAGS (a linear
+    layer, or the LSTM head of model/span_head.py when config.span_hidden > 0)."""
 
     def __init__(self, config):
         super().__init__(config)
@@ -34,7 +37,7 @@ class BertForStanceAndSpans(BertPreTrainedModel):
         dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
-        self.span_classifier = nn.Linear(config.hidden_size, len(SPAN_TAGS))
+        self.span_classifier = build_span_classifier(config.hidden_size, len(SPAN_TAGS), getattr(config, "span_hidden", 0))
         self.span_loss_weight = getattr(config, "span_loss_weight", SPAN_LOSS_WEIGHT)
         self.post_init()
 
@@ -42,7 +45,9 @@ class BertForStanceAndSpans(BertPreTrainedModel):
         kwargs.pop("num_items_in_batch", None)
         outputs = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
         logits = self.classifier(self.dropout(outputs.pooler_output))
-        span_logits = self.span_classifier(self.dropout(outputs.last_hidden_state))
+        if attention_mask is None:
+            attention_mask = torch.ones_like(input_ids)
+        span_logits = head_logits(self.span_classifier, self.dropout(outputs.last_hidden_state), attention_mask)
         loss = None
         if labels is not None:
             loss = nn.functional.cross_entropy(logits.float(), labels)

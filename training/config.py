@@ -62,6 +62,9 @@ class TrainConfig:
     lora_dropout: float = knob(0.1, "dropout on the LoRA input")
     spans: bool = knob(True, "also train the speaker/target token head on the corpus spans (model/spans.py; BERT bases)")
     span_weight: float = knob(1.0, "with --spans: the weight of the token loss beside the sentence loss")
+    span_head_epochs: int = knob(8, "with --spans: after fine-tuning, train the LSTM span head (model/span_head.py) on "
+                                    "the frozen encoder for up to this many epochs, keeping the best on dev "
+                                    "(0 = keep the joint linear head)")
     ood: bool = knob(True, "after training, fit the out-of-domain statistics (model/ood.py) on the train and dev splits")
     calibrate: bool = knob(True, "fit the softmax temperature on dev after training (saved in stanceframe.json)")
     factual_prior: float | None = knob(
@@ -102,6 +105,7 @@ class TrainConfig:
             "label_smoothing": 0 <= self.label_smoothing < 1,
             "class_balance": 0 <= self.class_balance <= 1,
             "span_weight": self.span_weight > 0,
+            "span_head_epochs": self.span_head_epochs >= 0,
             "replay": self.replay >= 0,
             "heldout": 0 <= self.heldout < 1,
         }

@@ -66,6 +66,10 @@ def train(config: TrainConfig) -> dict:
         "versions": {"torch": torch.__version__, "python": platform.python_version()},
     }
     save(classifier, record, Path(config.output_dir))
+    if config.spans and config.span_head_epochs:
+        from training.span_head import attach as attach_span_head
+
+        record["span_head"] = attach_span_head(config.output_dir, corpus, config.span_head_epochs, config.seed)
     if config.ood:
         from training.ood import attach
 
@@ -74,8 +78,7 @@ def train(config: TrainConfig) -> dict:
         from training.adapt import before_after
 
         record["adaptation"] = before_after(config.init_from, config.output_dir, user, corpus["test"])
-    if config.ood or user is not None:
-        (Path(config.output_dir) / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (Path(config.output_dir) / RUN_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
 
 
@@ -113,6 +116,11 @@ def build_classifier(config: TrainConfig) -> Classifier:
                              "pass --spans false")
     overrides = {"span_loss_weight": config.span_weight} if config.spans else {}
     start = checkpoint.format_of(config.init_from) if config.init_from else None
+    if start and config.spans:  # a checkpoint with the LSTM span head continues with that head
+        record = json.loads((Path(config.init_from) / checkpoint.CALIBRATION_FILE).read_text(encoding="utf-8")) \
+            if (Path(config.init_from) / checkpoint.CALIBRATION_FILE).is_file() else {}
+        if record.get("span_hidden"):
+            overrides["span_hidden"] = record["span_hidden"]
     if start == "full":  # the checkpoint's own weights are the start; a head it lacks starts fresh
         classifier = Classifier.new(config.init_from, spans=config.spans, **overrides)
     else:
