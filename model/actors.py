@@ -84,20 +84,38 @@ def actor(surface: str | None) -> str | None:
         ['Azerbaijan', 'Azerbaijan', 'Azerbaijan']
         >>> actor("the Armenian side"), actor("the Minsk Group"), actor("the rebels")
         ('Armenia', 'OSCE', 'rebels')
+        >>> actor("the leaders of France, Russia, and the US"), actor("Baku and Yerevan"), actor("the army and police")
+        ('France, Russia, United States', 'Armenia, Azerbaijan', 'army and police')
     """
     if not surface or not surface.strip():
         return None
+    parts = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", surface) if p.strip()]
+    if len(parts) > 1:  # "the leaders of France, Russia, and the US", "Baku and Yerevan": each party, sorted
+        named = [_known(p) for p in parts]  # so that "Yerevan and Baku" is the same actor
+        if all(named):
+            return ", ".join(sorted(set(named)))
+    return _one(surface)[0]
+
+
+def _known(surface: str) -> str | None:
+    """The actor of one part of a list, only when the alias table or the country list knows it."""
+    name, known = _one(surface)
+    return name if known else None
+
+
+def _one(surface: str) -> tuple[str, bool]:
+    """The actor of one span, and whether the alias table or the country list named it."""
     # the earliest mention wins, and at one place the longest ("the Minsk Group" is the OSCE, not Belarus)
     hits = sorted((m.start(), -len(m.group()), name) for pattern, name in _patterns() for m in [pattern.search(surface)] if m)
     if hits:
-        return hits[0][2]
+        return hits[0][2], True
     plain = re.sub(r"^the\s+", "", " ".join(surface.split()), flags=re.IGNORECASE)
     if surface.islower():  # "us", "the rebels": no country name is all lower case, and "us" is no ISO code
-        return plain
+        return plain, False
     found = _converter().convert(surface, to=_COUNTRY_NAME, not_found=None)
     if isinstance(found, list):
         found = ", ".join(sorted(found))
-    return found if found and found != surface else plain
+    return (found, True) if found else (plain, False)
 
 
 def profile(results) -> dict:
