@@ -69,7 +69,8 @@ def train(config: TrainConfig) -> dict:
     if config.spans and config.span_head_epochs:
         from training.span_head import attach as attach_span_head
 
-        record["span_head"] = attach_span_head(config.output_dir, corpus, config.span_head_epochs, config.seed)
+        record["span_head"] = attach_span_head(config.output_dir, corpus, config.span_head_epochs, config.seed,
+                                               max_train=config.max_train_samples)
     if config.ood:
         from training.ood import attach
 

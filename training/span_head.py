@@ -130,9 +130,11 @@ def fit(train: list[dict], dev: list[dict], epochs: int, seed: int = 13, span_hi
     return head.eval(), history, best_epoch
 
 
-def attach(path: str | Path, corpus=None, epochs: int = 8, seed: int = 13, progress: bool = True) -> dict:
+def attach(path: str | Path, corpus=None, epochs: int = 8, seed: int = 13, progress: bool = True,
+           max_train: int | None = None) -> dict:
     """Train the span head on the encoder of the checkpoint at `path` (the corpus's train and dev
-    acts) and write it into that checkpoint. Returns what training.json records."""
+    acts; the first `max_train` train acts only, when given) and write it into that checkpoint.
+    Returns what training.json records."""
     from model import Classifier
 
     started = time.perf_counter()
@@ -140,7 +142,7 @@ def attach(path: str | Path, corpus=None, epochs: int = 8, seed: int = 13, progr
     classifier = Classifier.from_pretrained(path)
     if not classifier.has_spans:
         raise ValueError(f"the checkpoint {path} has no span head: train it with --spans true")
-    train, dev = encode(classifier, act_rows(corpus["train"])), encode(classifier, act_rows(corpus["dev"]))
+    train, dev = encode(classifier, act_rows(corpus["train"])[:max_train]), encode(classifier, act_rows(corpus["dev"]))
     head, history, best_epoch = fit(train, dev, epochs, seed, progress=progress)
     checkpoint.write_span_head(path, head, SPAN_HIDDEN)
     record = {"span_hidden": SPAN_HIDDEN, "epochs": epochs, "best_epoch": best_epoch, "dev": history[best_epoch - 1],
