@@ -220,7 +220,8 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
         actors = {"speaker_actor": p.speaker_actor, "target_actor": p.target_actor}
         if p.top_label != "factual_report":
             recent = last_speaker is not None and s.index - last_speaker[0] <= SPEAKER_REACH
-            if spans["speaker"] is None and recent:  # "He said ...": the speaker of the act just before
+            unnamed = spans["speaker"] is None or spans["speaker"].text.lower() in PRONOUNS
+            if unnamed and recent:  # "He said ...": the speaker of the act just before
                 spans["speaker"], actors["speaker_actor"] = last_speaker[1:]
             if spans["speaker"] is not None:
                 last_speaker = (s.index, spans["speaker"], actors["speaker_actor"])
@@ -229,7 +230,9 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
 
 
 SPEAKER_REACH = 2
-"""An act with no speaker of its own takes the speaker of an act at most this many segments before."""
+"""An act with no speaker of its own, or only a pronoun (PRONOUNS), takes the speaker of an act at
+most this many segments before."""
+PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "him", "her", "them", "us"})
 
 
 def _shift(span: Span | None, offset: int) -> Span | None:

@@ -99,3 +99,26 @@ def test_report_is_self_contained_and_marks_every_sentence(monkeypatch, tmp_path
     assert "Azerbaijan</td><td>allegation</td><td>Armenia</td><td>2</td>" in page  # one sentence in each document
     assert "Azerbaijan</td><td>allegation</td><td>-</td><td>2</td>" in page  # "He said": the speaker, no target
     assert not re.search(r"<script|\bsrc=|<link|https?://(?!www\.w3\.org)", page), "the page must need no network"
+
+
+def test_a_pronoun_speaker_takes_the_named_speaker_of_the_act_before(monkeypatch):
+    from model import api
+
+    def fake(texts, **kwargs):
+        out = []
+        for text in texts:
+            if text.startswith("Baku"):
+                out.append(api.Prediction("allegation", 0.9, {}, speaker=Span("Baku", 0, 4, 0.9), speaker_actor="Azerbaijan"))
+            elif text.startswith("He"):
+                out.append(api.Prediction("threat", 0.9, {}, speaker=Span("He", 0, 2, 0.8), speaker_actor="He"))
+            else:
+                out.append(api.Prediction("allegation", 0.9, {}, speaker=Span("It", 0, 2, 0.8), speaker_actor="It"))
+        return out
+
+    monkeypatch.setattr(api, "classify", fake)
+    document = "Baku accused Yerevan of shelling. He vowed to respond. It said more."
+    baku, he, it = classify_document(document)
+    assert he.speaker == baku.speaker and he.speaker_actor == "Azerbaijan"
+    assert it.speaker == baku.speaker  # the chain goes on: "he" was Baku
+    alone = classify_document("He vowed to respond.")
+    assert alone[0].speaker.text == "He"  # no named speaker before: the pronoun stays
