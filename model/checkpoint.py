@@ -108,9 +108,7 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict |
     calibration = Calibration(record.get("temperature", 1.0), tuple(record.get("bias", (0.0,) * len(LABELS))))
     if calibration.problems():
         raise CheckpointError(f"checkpoint {path}: {CALIBRATION_FILE} is unusable: {'; '.join(calibration.problems())}")
-    span_hidden = record.get("span_hidden", 0)
-    if not (isinstance(span_hidden, int) and span_hidden >= 0):
-        raise CheckpointError(f"checkpoint {path}: span_hidden {span_hidden!r} in {CALIBRATION_FILE} is not a whole number >= 0")
+    span_hidden = span_hidden_of(path, record)
     try:
         spans = len(SPAN_TAGS) if span_tags else 0
         model = (_read_adapter(path, record, spans, span_hidden) if kind == "adapter"
@@ -131,6 +129,22 @@ def read(path: str | Path) -> tuple[torch.nn.Module, object, Calibration, dict |
         if set(ood) != {"means", "precision", "threshold"} or not all(torch.isfinite(t).all() for t in ood.values()):
             raise CheckpointError(f"checkpoint {path}: {OOD_FILE} is not a set of finite means, precision and threshold")
     return model.float().eval(), tokenizer, calibration, ood
+
+
+def span_hidden_of(path: str | Path, record: dict | None = None) -> int:
+    """The LSTM token head's units of the checkpoint at `path` (0: a linear token head, or none),
+    from stanceframe.json (`record`, if already read).
+
+    Raises:
+        CheckpointError: the recorded value is not a whole number >= 0.
+    """
+    path = Path(path)
+    if record is None:
+        record = _read_json(path / CALIBRATION_FILE) if (path / CALIBRATION_FILE).is_file() else {}
+    span_hidden = record.get("span_hidden", 0)
+    if not (isinstance(span_hidden, int) and span_hidden >= 0):
+        raise CheckpointError(f"checkpoint {path}: span_hidden {span_hidden!r} in {CALIBRATION_FILE} is not a whole number >= 0")
+    return span_hidden
 
 
 def format_of(path: str | Path, record: dict | None = None) -> str:

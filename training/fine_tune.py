@@ -117,11 +117,8 @@ def build_classifier(config: TrainConfig) -> Classifier:
                              "pass --spans false")
     overrides = {"span_loss_weight": config.span_weight} if config.spans else {}
     start = checkpoint.format_of(config.init_from) if config.init_from else None
-    if start and config.spans:  # a checkpoint with the LSTM span head continues with that head
-        record = json.loads((Path(config.init_from) / checkpoint.CALIBRATION_FILE).read_text(encoding="utf-8")) \
-            if (Path(config.init_from) / checkpoint.CALIBRATION_FILE).is_file() else {}
-        if record.get("span_hidden"):
-            overrides["span_hidden"] = record["span_hidden"]
+    if start and config.spans and checkpoint.span_hidden_of(config.init_from):  # the LSTM token head goes on
+        overrides["span_hidden"] = checkpoint.span_hidden_of(config.init_from)
     if start == "full":  # the checkpoint's own weights are the start; a head it lacks starts fresh
         classifier = Classifier.new(config.init_from, spans=config.spans, **overrides)
     else:
