@@ -20,14 +20,14 @@ from collections import Counter, defaultdict
 ALIASES: dict[str, tuple[str, ...]] = {
     # capitals and seats of power, named for the state they speak for
     "Azerbaijan": ("Baku",), "Armenia": ("Yerevan",), "Russia": ("Moscow", "the Kremlin", "Kremlin"),
-    "Ukraine": ("Kyiv", "Kiev"), "United States": ("Washington", "the White House", "the Pentagon", "U.S.", "US", "USA"),
-    "China": ("Beijing",), "Iran": ("Tehran",), "Syria": ("Damascus",), "Turkey": ("Ankara", "Türkiye"),
+    "Ukraine": ("Kyiv", "Kiev"), "United States": ("Washington", "the White House", "the Pentagon", "U.S.", "US", "USA", "American"),
+    "China": ("Beijing", "Chinese"), "Iran": ("Tehran",), "Syria": ("Damascus",), "Turkey": ("Ankara", "Türkiye", "Turkey", "Turkish"),
     "Georgia": ("Tbilisi",), "Pakistan": ("Islamabad",), "India": ("New Delhi",), "Afghanistan": ("Kabul",),
     "Sudan": ("Khartoum",), "Ethiopia": ("Addis Ababa",), "North Korea": ("Pyongyang",), "South Korea": ("Seoul", "South Korean"),
     "Japan": ("Tokyo",), "Taiwan": ("Taipei",), "Saudi Arabia": ("Riyadh",), "Egypt": ("Cairo",), "Lebanon": ("Beirut",),
     "Iraq": ("Baghdad",), "Yemen": ("Sanaa",), "Libya": ("Tripoli",), "Mali": ("Bamako",), "Niger": ("Niamey",),
-    "DR Congo": ("Kinshasa",), "Rwanda": ("Kigali",), "Belarus": ("Minsk",), "United Kingdom": ("London", "Downing Street"),
-    "France": ("Paris", "the Elysee", "the Élysée"), "Germany": ("Berlin",), "Venezuela": ("Caracas",),
+    "DR Congo": ("Kinshasa",), "Rwanda": ("Kigali",), "Belarus": ("Minsk",), "United Kingdom": ("London", "Downing Street", "British", "Britain"),
+    "France": ("Paris", "the Elysee", "the Élysée", "French"), "Germany": ("Berlin",), "Netherlands": ("The Hague", "Dutch"), "Venezuela": ("Caracas",),
     "Colombia": ("Bogota", "Bogotá"), "Philippines": ("Manila",), "Myanmar": ("Naypyidaw",), "Serbia": ("Belgrade",),
     "Kosovo": ("Pristina",), "Qatar": ("Doha",), "United Arab Emirates": ("Abu Dhabi", "Emirati"), "South Sudan": ("Juba",),
     "Somalia": ("Mogadishu",), "Kenya": ("Nairobi",), "Nigeria": ("Abuja",), "Chad": ("N'Djamena",), "Israel": ("Jerusalem",),
@@ -41,10 +41,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Hamas": ("Hamas",), "Hezbollah": ("Hezbollah",), "Taliban": ("Taliban",), "Houthis": ("Houthi", "Houthis"),
     "Islamic State": ("Islamic State", "ISIS", "ISIL"), "RSF": ("Rapid Support Forces", "RSF"), "Wagner": ("Wagner",),
 }
-"""Actor -> surface forms. All-capital forms (US, UN, AU) match case-sensitively, so "us" and
+"""Actor -> surface forms (adjectives too where country_converter's patterns miss them: "Turkish
+officials", "British officials"). All-capital forms (US, UN, AU) match case-sensitively, so "us" and
 "un-" never do; the rest ignore case. Jerusalem stands for Israel's government, as news copy uses it."""
 
 _COUNTRY_NAME = "name_short"
+_NOT_FOUND = "\x00not found"
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,6 +88,8 @@ def actor(surface: str | None) -> str | None:
         ('Armenia', 'OSCE', 'rebels')
         >>> actor("the leaders of France, Russia, and the US"), actor("Baku and Yerevan"), actor("the army and police")
         ('France, Russia, United States', 'Armenia, Azerbaijan', 'army and police')
+        >>> actor("The PKK"), actor("PKK"), actor("Turkey"), actor("Turkish officials")
+        ('PKK', 'PKK', 'Turkey', 'Turkey')
     """
     if not surface or not surface.strip():
         return None
@@ -112,10 +116,9 @@ def _one(surface: str) -> tuple[str, bool]:
     plain = re.sub(r"^the\s+", "", " ".join(surface.split()), flags=re.IGNORECASE)
     if surface.islower():  # "us", "the rebels": no country name is all lower case, and "us" is no ISO code
         return plain, False
-    found = _converter().convert(surface, to=_COUNTRY_NAME, not_found=None)
-    if isinstance(found, list):
-        found = ", ".join(sorted(found))
-    return (found, True) if found else (plain, False)
+    found = _converter().convert(surface, to=_COUNTRY_NAME, not_found=_NOT_FOUND)  # None or "" hand the input back
+    found = [f for f in (found if isinstance(found, list) else [found]) if f != _NOT_FOUND]
+    return (", ".join(sorted(found)), True) if found else (plain, False)
 
 
 def profile(results) -> dict:

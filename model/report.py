@@ -90,7 +90,7 @@ def legend_html() -> str:
 def edges_html(summary: dict) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(e['source'])}</td><td>{e['label']}</td><td>{html.escape(e['target'] or '-')}</td>"
-        f"<td>{e['count']}</td><td>{html.escape(e['evidence'][0]['text'][:160])}</td></tr>"
+        f"<td>{e['count']}</td><td>{html.escape(_shorten(e['evidence'][0]['text']))}</td></tr>"
         for e in summary["edges"])
     if not rows:
         return "<p>No act with a speaker was found.</p>"
@@ -156,3 +156,15 @@ def write_report(paths: list[Path], out: Path, model=None) -> Path:
     with atomic_output(out, refuse=tuple(paths)) as handle:
         handle.write(render(documents))
     return out
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    """`text` cut at a word before `limit` characters, with an ellipsis when cut.
+
+    Example:
+        >>> _shorten("Baku accused Yerevan of shelling the town.", 20)
+        'Baku accused Yerevan…'
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"  # a word ending at the limit stays

@@ -1,6 +1,6 @@
 """Train the LSTM span head (model/span_head.py) on a checkpoint's frozen encoder.
 
-    python -m training.span_head CHECKPOINT [--output-dir OUT] [--epochs 8]
+    python -m training.span_head CHECKPOINT --output-dir OUT [--epochs 8]   (or --in-place)
 
 `python -m training` runs this step after fine-tuning (TrainConfig.span_head_epochs); the command
 above runs it on a checkpoint that already exists (the shipped one was made so). The encoder's
@@ -156,10 +156,13 @@ def attach(path: str | Path, corpus=None, epochs: int = 8, seed: int = 13, progr
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.span_head", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", help="a checkpoint folder trained with the span head (e.g. model/shipped)")
-    parser.add_argument("--output-dir", "-o", default=None,
-                        help="copy the checkpoint here first and write the new head there (default: in place)")
-    parser.add_argument("--epochs", type=int, default=8, help="epochs at most; the best on dev is kept")
-    parser.add_argument("--seed", type=int, default=13)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--output-dir", "-o", default=None,
+                       help="a new (or empty) folder: the checkpoint is copied there and gets the new head")
+    where.add_argument("--in-place", action="store_true",
+                       help="replace the token head of CHECKPOINT itself (its sentence head stays as it is)")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs at most; the best on dev is kept (default: 8)")
+    parser.add_argument("--seed", type=int, default=13, help="seeds the head's initialisation and batch order (default: 13)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     source = Path(args.checkpoint)
@@ -173,8 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     target = Path(args.output_dir) if args.output_dir else source
     if target != source:
-        if target.exists() and any(target.iterdir()):
-            print(f"error: {target} exists and is not empty: choose a new folder", file=sys.stderr)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            print(f"error: {target} exists and is not an empty folder: choose a new folder", file=sys.stderr)
             return 2
         shutil.copytree(source, target, dirs_exist_ok=True)
     record = attach(target, epochs=args.epochs, seed=args.seed)

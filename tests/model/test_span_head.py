@@ -101,9 +101,14 @@ def test_training_the_head_changes_only_the_token_head(lstm_checkpoint, tmp_path
 def test_the_span_head_command_refuses_a_missing_checkpoint_and_a_full_folder(tmp_path, capsys, lstm_checkpoint):
     from training.span_head import main
 
-    assert main([str(tmp_path / "nowhere")]) == 2
+    assert main([str(tmp_path / "nowhere"), "--in-place"]) == 2
     assert "no checkpoint" in capsys.readouterr().err
+    (tmp_path / "a-file").write_text("x")
+    assert main([str(lstm_checkpoint[1]), "-o", str(tmp_path / "a-file")]) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # neither -o nor --in-place: argparse refuses, never overwrites by default
+        main([str(lstm_checkpoint[1])])
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "file").write_text("x")
     assert main([str(lstm_checkpoint[1]), "-o", str(tmp_path / "taken")]) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert "not an empty folder" in capsys.readouterr().err
