@@ -19,7 +19,7 @@ from pathlib import Path
 
 from data import ACT_LABELS, SPLIT_SEED, gold_labels, load_corpus
 from data.corpus import PACKAGE_DIR, SEEDS_DIR
-from model.spans import span_scores, words as _tokens  # noqa: F401 (eval.spans.span_scores stays importable)
+from model.spans import in_sentence, span_scores, words as _tokens  # noqa: F401 (eval.spans.span_scores stays importable)
 
 SECOND_TARGETS = PACKAGE_DIR / "agreement" / "targets" / "second.jsonl"
 """A second, blind annotation of the targets of 300 test-split acts (its README says how it was made)."""
@@ -80,13 +80,13 @@ def measure(model_dir=None, split: str = "test") -> dict:
         scores = {}
         for role in ("speaker", "target"):
             # gold spans that lie in the sentence (a speaker only in the sentence before is scored below)
-            pairs = [(f[role], g if g and g in t else None) for f, g, t in zip(found, gold[role], texts)]
+            pairs = [(f[role], in_sentence(g, t)) for f, g, t in zip(found, gold[role], texts)]
             scores[role] = span_scores(pairs)
-            named = [(actor(f[role]), actor(g)) for f, g, t in zip(found, gold[role], texts) if g and g in t and f[role]]
+            named = [(actor(f[role]), actor(g)) for f, g, t in zip(found, gold[role], texts) if in_sentence(g, t) and f[role]]
             scores[role]["actor_agreement"] = round(sum(a == b for a, b in named) / max(len(named), 1), 4)
         result["systems"][system] = scores
         result["per_label"][system] = {
-            label: {role: span_scores([(f[role], g if g and g in t else None)
+            label: {role: span_scores([(f[role], in_sentence(g, t))
                                        for f, g, t, lab in zip(found, gold[role], texts, labels) if lab == label])
                     for role in ("speaker", "target")}
             for label in ACT_LABELS}
@@ -109,7 +109,7 @@ def target_agreement(path: Path, gold: dict, texts: dict, model: dict) -> dict:
     if len(keys) < len(second):
         raise ValueError(f"{path}: {len(second) - len(keys)} of its sentences are not act sentences of this test split "
                          "(the corpus or its split changed): annotate them again")
-    in_text = {k: (gold[k] if gold[k] and gold[k] in texts[k] else None) for k in keys}
+    in_text = {k: in_sentence(gold[k], texts[k]) for k in keys}
     result = {"sentences": len(keys)}
     for name, pairs in (("second_vs_corpus", [(second[k], in_text[k]) for k in keys]),
                         ("model_vs_corpus", [(model[k], in_text[k]) for k in keys]),

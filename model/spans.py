@@ -174,6 +174,24 @@ def _is_name(span: str) -> bool:
     return sum(character.isalpha() for character in span) >= 2
 
 
+def locate(text: str, span: str | None) -> tuple[int, int] | None:
+    """Where an annotated span first occurs in its sentence (None: no span, or only in the sentence
+    before): what the token head learns from.
+
+    Example:
+        >>> locate("Baku accused Yerevan.", "Yerevan"), locate("He said so.", "Baku")
+        ((13, 20), None)
+    """
+    start = text.find(span) if span else -1
+    return (start, start + len(span)) if start >= 0 else None
+
+
+def in_sentence(span: str | None, text: str) -> str | None:
+    """`span` when it occurs in `text`, else None: the gold spans the tagger is scored on (a speaker
+    named only in the sentence before is scored at document level instead)."""
+    return span if locate(text, span) else None
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens: what span_scores compares."""
     return re.findall(r"\w+", text.lower())

@@ -16,7 +16,7 @@ from data.corpus import without_documents
 from model import Classifier, checkpoint
 from model.calibration import fit_factual_bias, fit_temperature
 from model.scoring import score_ids
-from model.spans import ROLES, tag_tokens
+from model.spans import ROLES, locate, tag_tokens
 from training.config import LORA_TARGETS, TrainConfig
 
 log = logging.getLogger(__name__)
@@ -294,7 +294,7 @@ def _tokenize(dataset, tokenizer, max_length: int, spans: bool = False):
         if spans:
             offsets = encoded.pop("offset_mapping")
             encoded["span_labels"] = [
-                tag_tokens(o, {role: _locate(text, batch[role][i]) for role in ROLES})
+                tag_tokens(o, {role: locate(text, batch[role][i]) for role in ROLES})
                 for i, (text, o) in enumerate(zip(batch["text"], offsets))
             ]
         return encoded
@@ -303,11 +303,6 @@ def _tokenize(dataset, tokenizer, max_length: int, spans: bool = False):
     encoded = dataset.map(encode, batched=True, desc="tokenizing")
     encoded = encoded.remove_columns([c for c in encoded.column_names if c not in keep])
     return encoded.map(lambda row: {"length": len(row["input_ids"])}, desc="measuring lengths")
-
-
-def _locate(text: str, span: str | None) -> tuple[int, int] | None:
-    start = text.find(span) if span else -1
-    return (start, start + len(span)) if start >= 0 else None
 
 
 class SpanCollator(DataCollatorWithPadding):

@@ -27,7 +27,7 @@ import torch
 from data import ACT_LABELS, SPLIT_SEED, gold_labels, load_corpus
 from model import checkpoint
 from model.span_head import SPAN_HIDDEN, SpanHead
-from model.spans import ROLES, SPAN_TAGS, span_loss, span_scores, spans_from_tags, tag_tokens
+from model.spans import ROLES, SPAN_TAGS, in_sentence, locate, span_loss, span_scores, spans_from_tags, tag_tokens
 
 log = logging.getLogger(__name__)
 LEARNING_RATE = 1e-3
@@ -44,8 +44,6 @@ def act_rows(split) -> list[dict]:
 
 def encode(classifier, rows: list[dict], batch_size: int = 64) -> list[dict]:
     """Each row with its tokens' offsets, gold BIO tags and the frozen encoder's last hidden states."""
-    from training.fine_tune import _locate
-
     texts = [row["text"] for row in rows]
     encoded = classifier.tokenizer(texts, truncation=True, max_length=classifier.max_length,
                                    return_offsets_mapping=True)
@@ -58,7 +56,7 @@ def encode(classifier, rows: list[dict], batch_size: int = 64) -> list[dict]:
             hidden = classifier.model(**batch).hidden.float().cpu()
             for row, (text_ids, offsets, record) in enumerate(
                     zip(ids, encoded["offset_mapping"][start:start + batch_size], rows[start:start + batch_size])):
-                spans = {role: _locate(record["text"], record[role]) for role in ROLES}
+                spans = {role: locate(record["text"], record[role]) for role in ROLES}
                 items.append({**record, "offsets": offsets, "tags": tag_tokens(offsets, spans),
                               "hidden": hidden[row, : len(text_ids)].clone()})
     return items
@@ -88,7 +86,7 @@ def score(head: SpanHead, items: list[dict]) -> dict:
                 found.append(spans_from_tags(probabilities[row, : len(item["tags"])], item["offsets"], item["text"]))
     result = {}
     for role in ROLES:
-        pairs = [(f[role].text if f[role] else None, item[role] if item[role] and item[role] in item["text"] else None)
+        pairs = [(f[role].text if f[role] else None, in_sentence(item[role], item["text"]))
                  for f, item in zip(found, items)]
         scores = span_scores(pairs)
         result[role] = {"token_f1": scores["token"]["f1"], "exact_f1": scores["exact"]["f1"]}
