@@ -208,8 +208,9 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
     segments = [s if s.skip is not None else dataclasses.replace(s, skip=_unlabellable(s.text))
                 for s in split_document(text).sentences]
     labelled = [s for s in segments if s.skip is None]
-    predictions = iter(classify([s.text for s in labelled], **kwargs) if labelled else [])
-    results, last_speaker = [], None
+    predictions = classify([s.text for s in labelled], **kwargs) if labelled else []
+    before = _speakers_before(labelled, predictions, kwargs)
+    results, last_speaker, predictions = [], None, iter(predictions)
     for s in segments:
         where = {"text": s.text, "start": s.start, "end": s.end}
         if s.skip is not None:
@@ -219,14 +220,44 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
         spans = {role: _shift(getattr(p, role), s.start) for role in ("speaker", "target")}
         actors = {"speaker_actor": p.speaker_actor, "target_actor": p.target_actor}
         if p.top_label != "factual_report":
-            recent = last_speaker is not None and s.index - last_speaker[0] <= SPEAKER_REACH
-            unnamed = spans["speaker"] is None or spans["speaker"].text.lower() in PRONOUNS
-            if unnamed and recent:  # "He said ...": the speaker of the act just before
-                spans["speaker"], actors["speaker_actor"] = last_speaker[1:]
+            if _unnamed(spans["speaker"]):
+                if s.index in before:  # "Baku's defence minister spoke on Monday." / "He said ..."
+                    spans["speaker"], actors["speaker_actor"] = before[s.index]
+                elif last_speaker is not None and s.index - last_speaker[0] <= SPEAKER_REACH:
+                    spans["speaker"], actors["speaker_actor"] = last_speaker[1:]  # the act just before
             if spans["speaker"] is not None:
                 last_speaker = (s.index, spans["speaker"], actors["speaker_actor"])
         results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, p.warnings, **spans, **actors, **where))
     return results
+
+
+def _unnamed(span: Span | None) -> bool:
+    return span is None or span.text.lower() in PRONOUNS
+
+
+def _speakers_before(labelled: list, predictions: list, kwargs: dict) -> dict[int, tuple[Span, str | None]]:
+    """For each act with no speaker of its own (or a pronoun) right after a factual_report sentence,
+    the speaker the tagger reads in that sentence, by the act's segment index: spans are read for
+    acts only, so "Azerbaijan's defence minister spoke to reporters." before "He said ..." needs
+    this second, small pass (over those sentences alone)."""
+    by_index = {s.index: (s, p) for s, p in zip(labelled, predictions)}
+    wanted = {}
+    for s, p in zip(labelled, predictions):
+        previous = by_index.get(s.index - 1)
+        if (p.top_label != "factual_report" and _unnamed(p.speaker) and previous is not None
+                and previous[1].top_label == "factual_report"):
+            wanted[s.index] = previous[0]
+    if not wanted:
+        return {}
+    from model.actors import actor  # country tables load on the first act only
+
+    classifier = resolve_model(kwargs.get("model"), kwargs.get("precision"), kwargs.get("engine"))
+    _, spans, _ = classifier.analyse([s.text for s in wanted.values()], every_sentence=True)
+    found = {}
+    for (index, sentence), span in zip(wanted.items(), spans):
+        if not _unnamed(span["speaker"]):
+            found[index] = (_shift(span["speaker"], sentence.start), actor(span["speaker"].text))
+    return found
 
 
 SPEAKER_REACH = 2

@@ -134,10 +134,12 @@ class Classifier:
         """
         return self._run(texts, batch_size, max_tokens, spans=False)[0]
 
-    def analyse(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS):
+    def analyse(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS,
+                every_sentence: bool = False):
         """Logits, spans (as `logits_and_spans`) and each text's out-of-domain distance
         (model/ood.py; None without statistics), from one pass."""
-        return self._run(texts, batch_size, max_tokens, spans=self.has_spans, distances=self.ood is not None)
+        return self._run(texts, batch_size, max_tokens, spans=self.has_spans, every_sentence=every_sentence,
+                         distances=self.ood is not None)
 
     def pooled(self, texts: list[str], batch_size: int = 64) -> torch.Tensor:
         """The pooled embedding the sentence head reads, shape (len(texts), hidden): what model/ood.py measures."""

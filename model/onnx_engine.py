@@ -113,9 +113,11 @@ class OnnxClassifier:
             self._casts[precision] = OnnxClassifier.load(self.path, precision)
         return self._casts[precision]
 
-    def analyse(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS):
-        """Calibrated logits (numpy, (n, labels)), each text's speaker/target spans (acts only), and
-        out-of-domain distances (None without statistics): what model.Classifier.analyse gives."""
+    def analyse(self, texts: list[str], batch_size: int = 64, max_tokens: int = MAX_BATCH_TOKENS,
+                every_sentence: bool = False):
+        """Calibrated logits (numpy, (n, labels)), each text's speaker/target spans (acts only, or
+        all with `every_sentence`), and out-of-domain distances (None without statistics): what
+        model.Classifier.analyse gives."""
         if batch_size < 1 or max_tokens < 1:
             raise ValueError(f"batch_size and max_tokens must be at least 1, got {batch_size} and {max_tokens}")
         texts = list(texts)
@@ -138,7 +140,7 @@ class OnnxClassifier:
             if self.has_spans:
                 tags = _softmax(span_logits)
                 for row, i in enumerate(index):
-                    if out[row].argmax() != FACTUAL:
+                    if every_sentence or out[row].argmax() != FACTUAL:
                         found[i] = spans_from_tags(tags[row, : lengths[i]], encodings[i].offsets, texts[i])
         return logits, found, distances
 

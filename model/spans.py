@@ -5,8 +5,9 @@ before), every token's vector a BIO tag for the speaker and target spans. The sp
 from the corpus (every act sentence there names its speaker, most their target). Why not the
 previous sentence as a second segment: it would double the tokens of every pass, and so halve
 classify()'s speed, for the 6% of corpus acts whose speaker is only in the sentence before ("He
-said ..."). Those are resolved at document level instead (model/actors.py): an act sentence with
-no speaker of its own takes the speaker of the act just before it.
+said ..."). Those are resolved at document level instead (model/api.py, classify_document): an act
+sentence with no speaker of its own, or a pronoun, takes the speaker the tagger reads in the
+factual sentence just before it, or else the speaker of the act just before it.
 
 `model/stance_bert.py` holds the transformers model that training fine-tunes (imported only
 there: inference runs the lean encoder); `tag_tokens` makes the token head's targets and

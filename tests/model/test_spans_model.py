@@ -122,3 +122,27 @@ def test_a_pronoun_speaker_takes_the_named_speaker_of_the_act_before(monkeypatch
     assert it.speaker == baku.speaker  # the chain goes on: "he" was Baku
     alone = classify_document("He vowed to respond.")
     assert alone[0].speaker.text == "He"  # no named speaker before: the pronoun stays
+
+
+def test_an_unnamed_act_takes_the_speaker_the_tagger_reads_in_the_factual_sentence_before(monkeypatch):
+    """Spans are read for acts only; an act saying only "He" right after a factual_report sentence
+    gets the speaker the tagger finds there, in a second pass over that sentence alone."""
+    from model import api
+
+    def fake(texts, **kwargs):
+        return [api.Prediction("allegation", 0.9, {}, speaker=Span("He", 0, 2, 0.8), speaker_actor="He")
+                if text.startswith("He") else api.Prediction("factual_report", 0.9, {}) for text in texts]
+
+    class Tagger:  # what classify_document asks of the model: spans of every sentence it is given
+        asked = []
+
+        def analyse(self, texts, every_sentence=False):
+            self.asked.append((list(texts), every_sentence))
+            return None, [{"speaker": Span("Kavan's defence minister", 0, 24, 0.9), "target": None} for _ in texts], None
+
+    monkeypatch.setattr(api, "classify", fake)
+    document = "Kavan's defence minister said the bridge was retaken. He added that rebels shelled the depot. Rain fell."
+    minister, he, rain = classify_document(document, model=Tagger())
+    assert Tagger.asked == [(["Kavan's defence minister said the bridge was retaken."], True)]  # that sentence alone
+    assert (he.speaker.start, he.speaker.end, he.speaker.text) == (0, 24, "Kavan's defence minister")
+    assert minister.speaker is None and rain.speaker is None  # a factual sentence keeps no speaker of its own
