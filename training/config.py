@@ -62,7 +62,7 @@ class TrainConfig:
     lora_dropout: float = knob(0.1, "dropout on the LoRA input")
     spans: bool = knob(True, "also train the speaker/target token head on the corpus spans (model/spans.py; BERT bases)")
     span_weight: float = knob(1.0, "with --spans: the weight of the token loss beside the sentence loss")
-    span_head_epochs: int = knob(8, "with --spans: after fine-tuning, train the LSTM span head (model/span_head.py) on "
+    span_head_epochs: int = knob(32, "with --spans: after fine-tuning, train the LSTM span head (model/span_head.py) on "
                                     "the frozen encoder for up to this many epochs, keeping the best on dev "
                                     "(0 = keep the joint linear head)")
     ood: bool = knob(True, "after training, fit the out-of-domain statistics (model/ood.py) on the train and dev splits")

@@ -1,6 +1,6 @@
 """Train the LSTM span head (model/span_head.py) on a checkpoint's frozen encoder.
 
-    python -m training.span_head CHECKPOINT --output-dir OUT [--epochs 8]   (or --in-place)
+    python -m training.span_head CHECKPOINT --output-dir OUT [--epochs 32]   (or --in-place)
 
 `python -m training` runs this step after fine-tuning (TrainConfig.span_head_epochs); the command
 above runs it on a checkpoint that already exists (the shipped one was made so). The encoder's
@@ -32,6 +32,11 @@ from model.spans import ROLES, SPAN_TAGS, in_sentence, locate, span_loss, span_s
 log = logging.getLogger(__name__)
 LEARNING_RATE = 1e-3
 BATCH_SIZE = 32
+EPOCHS = 32
+"""Epochs at most (the best on dev is kept). On the re-annotated targets (December 2026) dev target
+token-F1 still rose after 8 epochs (0.784 at 8, 0.796 at 16) and levelled off near 0.80 from about
+the 11th; 32 at constant learning rate lets the best-on-dev choice see that plateau (3 minutes on
+2 cores)."""
 
 
 def act_rows(split) -> list[dict]:
@@ -128,7 +133,7 @@ def fit(train: list[dict], dev: list[dict], epochs: int, seed: int = 13, span_hi
     return head.eval(), history, best_epoch
 
 
-def attach(path: str | Path, corpus=None, epochs: int = 8, seed: int = 13, progress: bool = True,
+def attach(path: str | Path, corpus=None, epochs: int = EPOCHS, seed: int = 13, progress: bool = True,
            max_train: int | None = None) -> dict:
     """Train the span head on the encoder of the checkpoint at `path` (the corpus's train and dev
     acts; the first `max_train` train acts only, when given) and write it into that checkpoint.
@@ -159,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="a new (or empty) folder: the checkpoint is copied there and gets the new head")
     where.add_argument("--in-place", action="store_true",
                        help="replace the token head of CHECKPOINT itself (its sentence head stays as it is)")
-    parser.add_argument("--epochs", type=int, default=8, help="epochs at most; the best on dev is kept (default: 8)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs at most; the best on dev is kept (default: {EPOCHS})")
     parser.add_argument("--seed", type=int, default=13, help="seeds the head's initialisation and batch order (default: 13)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
