@@ -225,7 +225,7 @@ def classify_document(text: str, **kwargs) -> list[SentencePrediction]:
                     spans["speaker"], actors["speaker_actor"] = before[s.index]
                 elif last_speaker is not None and s.index - last_speaker[0] <= SPEAKER_REACH:
                     spans["speaker"], actors["speaker_actor"] = last_speaker[1:]  # the act just before
-            if spans["speaker"] is not None:
+            if not _unnamed(spans["speaker"]):  # a pronoun left unresolved is no one to hand on
                 last_speaker = (s.index, spans["speaker"], actors["speaker_actor"])
         results.append(SentencePrediction(p.label, p.score, p.scores, p.top_label, p.warnings, **spans, **actors, **where))
     return results

@@ -146,3 +146,16 @@ def test_an_unnamed_act_takes_the_speaker_the_tagger_reads_in_the_factual_senten
     assert Tagger.asked == [(["Kavan's defence minister said the bridge was retaken."], True)]  # that sentence alone
     assert (he.speaker.start, he.speaker.end, he.speaker.text) == (0, 24, "Kavan's defence minister")
     assert minister.speaker is None and rain.speaker is None  # a factual sentence keeps no speaker of its own
+
+
+def test_an_unresolved_pronoun_is_not_handed_on_to_the_next_act(monkeypatch):
+    """"She warned ..." with no named speaker before stays "She"; the next act's "He" must not become "She"."""
+    from model import api
+
+    def fake(texts, **kwargs):
+        return [api.Prediction("threat", 0.9, {}, speaker=Span(text[:text.index(" ")], 0, text.index(" "), 0.8))
+                for text in texts]
+
+    monkeypatch.setattr(api, "classify", fake)
+    she, he = classify_document("She warned them. He accused the militia.")
+    assert she.speaker.text == "She" and he.speaker.text == "He"
