@@ -28,15 +28,13 @@ from data import ACT_LABELS, SPLIT_SEED, gold_labels, load_corpus
 from model import checkpoint
 from model.span_head import SPAN_HIDDEN, SpanHead
 from model.spans import ROLES, SPAN_TAGS, in_sentence, locate, span_loss, span_scores, spans_from_tags, tag_tokens
+from training.config import TrainConfig
 
 log = logging.getLogger(__name__)
 LEARNING_RATE = 1e-3
 BATCH_SIZE = 32
-EPOCHS = 32
-"""Epochs at most (the best on dev is kept). On the re-annotated targets (December 2026) dev target
-token-F1 still rose after 8 epochs (0.784 at 8, 0.796 at 16) and levelled off near 0.80 from about
-the 11th; 32 at constant learning rate lets the best-on-dev choice see that plateau (3 minutes on
-2 cores)."""
+EPOCHS = TrainConfig.span_head_epochs
+"""Epochs at most (the best on dev is kept): the training default, one number for both commands."""
 
 
 def act_rows(split) -> list[dict]:
